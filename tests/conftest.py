@@ -97,3 +97,9 @@ def token_for(db):
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return _token
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"csops database: {settings.DATABASES['default']['ENGINE']}"
