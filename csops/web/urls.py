@@ -8,6 +8,10 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("me/", views.preferences, name="preferences"),
     path("", views.account_list, name="account-list"),
     path("accounts/<int:pk>/", views.account_detail, name="account-detail"),
+    path("accounts/<int:pk>/timeline/", views.account_timeline, name="account-timeline"),
+    path("accounts/<int:pk>/activities/", views.account_log_activity, name="account-log-activity"),
+    path("accounts/<int:pk>/owner/", views.account_assign_owner, name="account-assign-owner"),
 ]

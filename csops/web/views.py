@@ -1,13 +1,125 @@
+"""The web shell's pages. Thin: parse, authorise, call a query or a ``do_*`` service, render."""
+
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
-from csops.customers.models import Account
+from csops.customers.models import Account, ContactRole
+from csops.customers.permissions import can_assign_owner, can_edit_account
+from csops.customers.services.accounts import do_assign_owner, do_log_activity
+from csops.users import ratelimit
+from csops.web import queries
+from csops.web.forms import AccountFilterForm, ActivityForm, LoginForm, OwnerForm, PreferencesForm
 
-login_view = login_not_required(auth_views.LoginView.as_view(template_name="web/login.html"))
+# Rate-limit scopes for failed logins (csops.users.ratelimit): one counter per client IP
+# and one per email, so neither spraying one password over many emails from one address
+# nor guessing one person's password from many addresses gets more than the limit.
+LOGIN_SCOPE_IP = "login-ip"
+LOGIN_SCOPE_EMAIL = "login-email"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    # A history restore (back button after hx-push-url with a cold cache) needs the whole page.
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _email_key(email: str) -> str:
+    # A digest: any cache backend accepts it as a key (memcached refuses spaces and long keys).
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    # So that the login page speaks the person's language after they sign out.
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+# ----------------------------------------------------------------------------- auth
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    success_url = _safe_next(request, reverse(settings.LOGIN_REDIRECT_URL))
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(success_url)
+
+    status = 200
+    blocked = ""
+    form = LoginForm(request.POST or None)
+    if request.method == "POST":
+        ip = _client_ip(request)
+        email = (request.POST.get("email") or "").strip().lower()[:254]
+        email_key = _email_key(email)
+        limit = settings.CSOPS_LOGIN_RATE
+        if ratelimit.is_blocked(LOGIN_SCOPE_IP, ip, limit) or (
+            email and ratelimit.is_blocked(LOGIN_SCOPE_EMAIL, email_key, limit)
+        ):
+            # Blocked before any password check: the answer is the same whether the password is right.
+            form = LoginForm(initial={"email": email})
+            blocked = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
+            status = 429
+        elif form.is_valid():
+            user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            if user is None:
+                ratelimit.hit(LOGIN_SCOPE_IP, ip)
+                ratelimit.hit(LOGIN_SCOPE_EMAIL, email_key)
+                form.add_error(None, _("The email or password is not correct."))
+            else:
+                # Only the person's own counter resets: a valid login must not clear the IP's failures.
+                ratelimit.reset(LOGIN_SCOPE_EMAIL, email_key)
+                auth_login(request, user)
+                response = redirect(success_url)
+                _set_language_cookie(response, user.language)
+                return response
+    next_url = _safe_next(request, "")
+    return render(request, "web/login.html", {"form": form, "next": next_url, "blocked": blocked}, status=status)
+
+
+# Django's LogoutView accepts POST only (a GET answers 405), which is what we want.
 logout_view = auth_views.LogoutView.as_view()
 
 
@@ -16,9 +128,160 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        translation.activate(user.language)
+        messages.success(request, _("Your preferences were saved."))
+        response = redirect(_safe_next(request, reverse("preferences")))
+        _set_language_cookie(response, user.language)
+        return response
+    return render(request, "web/preferences.html", {"form": form})
+
+
+# ----------------------------------------------------------------------------- account list
+
+
+@require_GET
 def account_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/account_list.html", {"accounts": Account.objects.all()[:50]})
+    owners = list(queries.assignable_owners())
+    form = AccountFilterForm(request.GET, owners=owners)
+    filters = form.filters()
+    page = queries.account_page(filters, user=request.user, today=timezone.localdate(), page=request.GET.get("page"))
+    context = {
+        "form": form,
+        "filters": filters,
+        "page_obj": page,
+        "accounts": page.object_list,
+        "sort_links": _sort_links(filters.sort),
+    }
+    template = "web/_account_results.html" if _is_htmx(request) else "web/account_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
+def _sort_links(current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the sort a click on its header asks for, and the arrow shown now."""
+    links = {}
+    for key, first in (("name", "name"), ("arr", "-arr"), ("renewal", "renewal"), ("owner", "owner")):
+        if current == key:
+            links[key] = {"sort": "-" + key, "arrow": "▲"}
+        elif current == "-" + key:
+            links[key] = {"sort": key, "arrow": "▼"}
+        else:
+            links[key] = {"sort": first, "arrow": ""}
+    return links
+
+
+# ----------------------------------------------------------------------------- account page
+
+
+def _account(pk: int) -> Account:
+    return get_object_or_404(Account.objects.select_related("owner"), pk=pk)
+
+
+def _cursor(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+# Contacts read from who decides to who uses, people who left at the end.
+_CONTACT_ROLE_ORDER = {
+    ContactRole.DECISION_MAKER: 0, ContactRole.PROMOTER: 1, ContactRole.OPERATOR: 2, ContactRole.USER: 3,
+}
+
+
+def _detail_context(request: HttpRequest, account: Account, **extra: Any) -> dict[str, Any]:
+    contracts = list(account.contracts.select_related("product"))
+    contacts = sorted(
+        account.contacts.all(), key=lambda c: (not c.is_active, _CONTACT_ROLE_ORDER.get(c.role, 9), c.name)
+    )
+    may_edit = can_edit_account(request.user, account)
+    may_assign = can_assign_owner(request.user)
+    context: dict[str, Any] = {
+        "account": account,
+        "contracts": contracts,
+        "plans": sorted({c.plan for c in contracts if c.is_live and c.plan}),
+        "contacts": contacts,
+        "contact_warnings": queries.contact_warnings(contacts),
+        "handoff": account.handoffs.select_related("accepted_by").first(),
+        "timeline": queries.timeline(account, before=_cursor(request.GET.get("before"))),
+        "may_edit": may_edit,
+        "may_assign": may_assign,
+        "timezone_name": settings.TIME_ZONE,
+    }
+    if may_edit and "activity_form" not in extra:
+        context["activity_form"] = ActivityForm(account=account)
+    if may_assign and "owner_form" not in extra:
+        context["owner_form"] = OwnerForm(initial={"owner": account.owner_id})
+    context.update(extra)
+    return context
+
+
+@require_GET
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "web/account_detail.html", {"account": get_object_or_404(Account, pk=pk)})
+    account = _account(pk)
+    return render(request, "web/account_detail.html", _detail_context(request, account))
+
+
+@require_GET
+def account_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The next slice of the timeline ("load more"); without htmx, the account page at that point."""
+    account = _account(pk)
+    before = _cursor(request.GET.get("before"))
+    if not _is_htmx(request):
+        url = reverse("account-detail", args=[account.pk])
+        return HttpResponseRedirect(f"{url}?before={before}#timeline" if before else f"{url}#timeline")
+    return render(request, "web/_timeline_items.html", {
+        "account": account, "timeline": queries.timeline(account, before=before),
+    })
+
+
+@require_POST
+def account_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(pk)
+    if not can_edit_account(request.user, account):
+        raise PermissionDenied(_("You may not log activities on this account."))
+    form = ActivityForm(request.POST, account=account)
+    if not form.is_valid():
+        if _is_htmx(request):
+            response = render(request, "web/_activity_form.html", {"account": account, "activity_form": form})
+            return reswap(retarget(response, "#activity-form"), "outerHTML")
+        context = _detail_context(request, account, activity_form=form)
+        return render(request, "web/account_detail.html", context, status=400)
+    activity = do_log_activity(
+        account,
+        kind=form.cleaned_data["kind"],
+        summary=form.cleaned_data["summary"],
+        body=form.cleaned_data["body"],
+        occurred_at=form.cleaned_data["occurred_at"],
+        contacts=form.cleaned_data["contacts"],
+        actor=request.user,
+    )
+    if _is_htmx(request):
+        return render(request, "web/_activity_item.html", {"activity": activity, "fresh": True}, status=201)
+    messages.success(request, _("Activity logged."))
+    return redirect(reverse("account-detail", args=[account.pk]) + "#timeline")
+
+
+@require_POST
+def account_assign_owner(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(pk)
+    if not can_assign_owner(request.user):
+        raise PermissionDenied(_("Only CS Ops and admins assign owners."))
+    form = OwnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an active CSM, CS Ops member or admin."))
+    else:
+        owner = form.cleaned_data["owner"]
+        if (owner.pk if owner else None) != account.owner_id:
+            do_assign_owner(account, owner, actor=request.user)
+            if owner is None:
+                messages.success(request, _("%(account)s is now unassigned.") % {"account": account})
+            else:
+                messages.success(
+                    request, _("%(owner)s now owns %(account)s.") % {"owner": owner, "account": account}
+                )
+    return redirect("account-detail", pk=account.pk)

@@ -1,0 +1,150 @@
+"""Forms of the web shell. They only parse and validate; views authorise and call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from csops.customers.models import Account, ActivityKind, Contact, LifecycleStage, Segment
+from csops.users.models import User
+from csops.web import queries
+
+
+class _Form(forms.Form):
+    # No "Email:" colon after labels: the layout separates label and field already.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class LoginForm(_Form):
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class PreferencesForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    class Meta:
+        model = User
+        fields = ["language"]
+        widgets = {"language": forms.RadioSelect}
+        labels = {"language": _("Language")}
+
+
+class AccountFilterForm(forms.Form):
+    """The account list's query string. Invalid values are dropped, never an error page."""
+
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("Name or external id"), "autocomplete": "off"}),
+    )
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    segment = forms.ChoiceField(
+        label=_("Segment"), required=False, choices=[("", _("All segments")), *Segment.choices]
+    )
+    stage = forms.ChoiceField(
+        label=_("Lifecycle stage"), required=False, choices=[("", _("All stages")), *LifecycleStage.choices]
+    )
+    renewal = forms.TypedChoiceField(
+        label=_("Renewal window"), required=False, coerce=int, empty_value=None,
+        choices=[
+            ("", _("Any time")),
+            ("30", _("Next 30 days")),
+            ("90", _("Next 90 days")),
+            ("180", _("Next 180 days")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False,
+        choices=[
+            ("name", _("Name (A–Z)")),
+            ("-name", _("Name (Z–A)")),
+            ("-arr", _("ARR (highest first)")),
+            ("arr", _("ARR (lowest first)")),
+            ("renewal", _("Renewal (soonest first)")),
+            ("-renewal", _("Renewal (latest first)")),
+            ("owner", _("Owner (A–Z)")),
+            ("-owner", _("Owner (Z–A)")),
+        ],
+    )
+
+    def __init__(self, *args: Any, owners: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [
+            ("", _("Everyone")),
+            (queries.OWNER_MINE, _("Mine")),
+            (queries.OWNER_NONE, _("Unassigned")),
+            *[(str(u.pk), str(u)) for u in owners],
+        ]
+
+    def filters(self) -> queries.AccountFilters:
+        self.is_valid()
+        data = self.cleaned_data  # only the fields that were valid
+        return queries.AccountFilters(
+            q=(data.get("q") or "").strip(),
+            owner=data.get("owner") or "",
+            segment=data.get("segment") or "",
+            stage=data.get("stage") or "",
+            renewal_days=data.get("renewal"),
+            sort=data.get("sort") or queries.DEFAULT_SORT,
+        )
+
+
+class ContactChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Contact) -> str:  # type: ignore[override]
+        label = f"{obj.name} ({obj.get_role_display()})"
+        if obj.is_active:
+            return label
+        return _("%(contact)s · left the company") % {"contact": label}
+
+
+def _now_in_company_time() -> Any:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class ActivityForm(_Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[c for c in ActivityKind.choices if c[0] != ActivityKind.SYSTEM],
+        initial=ActivityKind.MEETING,
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When"), initial=_now_in_company_time,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    summary = forms.CharField(label=_("Summary"), max_length=300)
+    body = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    contacts = ContactChoiceField(
+        label=_("Contacts"), required=False, queryset=Contact.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Entered and shown in the company's timezone, whatever the browser's.
+        self.fields["occurred_at"].label = _("When (%(tz)s)") % {"tz": settings.TIME_ZONE}
+        # Only this account's people can be picked: a posted id of another account's contact is invalid.
+        self.fields["contacts"].queryset = Contact.objects.filter(account=account).order_by("-is_active", "name")
+
+
+class OwnerForm(_Form):
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), required=False, queryset=User.objects.none(), empty_label=_("Unassigned")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = queries.assignable_owners()
