@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("import/", include("csops.customers.urls")),
     path("", include("csops.web.urls")),
 ]
