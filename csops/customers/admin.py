@@ -18,6 +18,11 @@ class _RoleAdmin(admin.ModelAdmin):
     def account_of(self, obj: Any) -> Account:
         return obj.account
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Record-keeping timestamps are set by csops, never typed in.
+        stamps = [f.name for f in self.model._meta.fields if f.name in ("created_at", "updated_at")]
+        return [*super().get_readonly_fields(request, obj), *stamps]
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_reader(request.user) and request.user.is_staff
 
@@ -90,7 +95,7 @@ class AccountAdmin(_RoleAdmin):
     list_filter = ("segment", "lifecycle_stage", "owner")
     search_fields = ("name", "external_id")
     list_select_related = ("owner",)
-    readonly_fields = ("arr", "currency", "next_renewal_date", "created_at", "updated_at")
+    readonly_fields = ("arr", "currency", "next_renewal_date")
     inlines = [ContractInline, ContactInline]
     show_full_result_count = False
 
