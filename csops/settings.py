@@ -144,6 +144,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # The event lake: Parquet files partitioned by date (docs/event-lake.md).
 CSOPS_LAKE_DIR = Path(env_str("CSOPS_LAKE_DIR", str(VAR_DIR / "lake"))).resolve()
+# The analytical engine the query layer runs on (docs/usage-queries.md, docs/spark.md).
+CSOPS_ENGINE = env_str("CSOPS_ENGINE", "duckdb").strip().lower()
+if CSOPS_ENGINE not in {"duckdb", "pyspark"}:
+    raise ConfigError(f"CSOPS_ENGINE must be duckdb or pyspark, got {CSOPS_ENGINE!r}")
+CSOPS_SPARK_MASTER = env_str("CSOPS_SPARK_MASTER", "local[*]")
 CSOPS_COMPANY_CURRENCY = env_str("CSOPS_CURRENCY", "JPY")
 CSOPS_LOGIN_RATE = env_int("CSOPS_LOGIN_RATE", 10)  # failed attempts per 15 minutes per IP and email
 CSOPS_DEMO_PASSWORD = env_str("CSOPS_DEMO_PASSWORD")

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("csops.customers.urls")),
+    path("usage/", include("csops.usage.explorer_urls")),
     path("", include("csops.web.urls")),
 ]
