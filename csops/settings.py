@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "csops.audit",
     "csops.customers",
     "csops.usage",
+    "csops.pipeline",
+    "csops.outreach",
     "csops.demo",
     "csops.web",
 ]
@@ -160,3 +162,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("CSOPS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Outreach, the worker and the daily pipeline (docs/outreach.md, docs/worker.md, docs/deploy.md).
+CSOPS_PUBLIC_URL = env_str("CSOPS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")  # base of links in emails
+CSOPS_SMTP_HOST = env_str("CSOPS_SMTP_HOST", "127.0.0.1")
+CSOPS_SMTP_PORT = env_int("CSOPS_SMTP_PORT", 25)
+CSOPS_SMTP_USER = env_str("CSOPS_SMTP_USER")
+CSOPS_SMTP_PASSWORD = env_str("CSOPS_SMTP_PASSWORD")
+CSOPS_SMTP_STARTTLS = env_bool("CSOPS_SMTP_STARTTLS", False)
+CSOPS_SMTP_TIMEOUT = env_int("CSOPS_SMTP_TIMEOUT", 30)
+CSOPS_SMTP_FROM = env_str("CSOPS_SMTP_FROM", "csops <cs@csops.example>")
+CSOPS_COUNTRY = env_str("CSOPS_COUNTRY", "JP")  # public holidays skipped by sending windows
+CSOPS_SEND_WINDOW = env_str("CSOPS_SEND_WINDOW", "09:00-18:00")  # local time, weekdays that are not holidays
+CSOPS_CONTACT_CAP = env_int("CSOPS_CONTACT_CAP", 3)  # outbound touches per contact ...
+CSOPS_CONTACT_CAP_DAYS = env_int("CSOPS_CONTACT_CAP_DAYS", 7)  # ... per this many days
+CSOPS_SEND_MAX_ATTEMPTS = env_int("CSOPS_SEND_MAX_ATTEMPTS", 6)
+CSOPS_SEND_RETRY_SECONDS = env_int("CSOPS_SEND_RETRY_SECONDS", 60)  # first back-off; doubles per attempt
+CSOPS_SEND_STALE_SECONDS = env_int("CSOPS_SEND_STALE_SECONDS", 300)  # a claim older than this is recovered
+CSOPS_WEBHOOK_TIMEOUT = env_int("CSOPS_WEBHOOK_TIMEOUT", 10)
+CSOPS_PIPELINE_TIME = env_str("CSOPS_PIPELINE_TIME", "06:00")  # local time the worker starts the daily run
+CSOPS_PIPELINE_STALE_MINUTES = env_int("CSOPS_PIPELINE_STALE_MINUTES", 120)
+CSOPS_WORKER_INTERVAL = env_int("CSOPS_WORKER_INTERVAL", 5)  # seconds between worker passes when idle
+try:
+    import datetime as _dt
+
+    _dt.time.fromisoformat(CSOPS_PIPELINE_TIME)
+    _start, _end = (_dt.time.fromisoformat(part) for part in CSOPS_SEND_WINDOW.split("-"))
+    if not _start < _end:
+        raise ValueError("the window must start before it ends")
+except ValueError as exc:
+    raise ConfigError(f"CSOPS_PIPELINE_TIME (HH:MM) or CSOPS_SEND_WINDOW (HH:MM-HH:MM) is invalid: {exc}") from None

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--no-worker", action="store_true", help="serve only; run `csops db_worker` elsewhere")
+        parser.add_argument("--no-worker", action="store_true", help="serve only; run `csops worker` elsewhere")
 
     def handle(self, *args: Any, **opts: Any) -> str:
         from waitress import create_server
@@ -24,8 +24,9 @@ class Command(BaseCommand):
 
         worker = None
         if not opts["no_worker"]:
-            # The worker is a separate process so that a long task never blocks a page.
-            worker = subprocess.Popen([sys.executable, "-m", "csops.cli", "db_worker"])
+            # The worker (tasks, the daily pipeline, outreach sending) is a separate process so that
+            # a long task never blocks a page.
+            worker = subprocess.Popen([sys.executable, "-m", "csops.cli", "worker"])
 
         server = create_server(application, host=opts["host"], port=opts["port"], threads=opts["threads"])
 
