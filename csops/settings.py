@@ -151,6 +151,10 @@ CSOPS_ENGINE = env_str("CSOPS_ENGINE", "duckdb").strip().lower()
 if CSOPS_ENGINE not in {"duckdb", "pyspark"}:
     raise ConfigError(f"CSOPS_ENGINE must be duckdb or pyspark, got {CSOPS_ENGINE!r}")
 CSOPS_SPARK_MASTER = env_str("CSOPS_SPARK_MASTER", "local[*]")
+# Ingestion through the tracking API (docs/event-lake.md, "Ingestion and durability").
+CSOPS_INGEST_RATE = env_int("CSOPS_INGEST_RATE", 50_000)  # events per second per write key, per process
+CSOPS_INGEST_FLUSH_SECONDS = env_int("CSOPS_INGEST_FLUSH_SECONDS", 2)  # write-ahead log -> Parquet
+CSOPS_INGEST_DEDUPE_DAYS = env_int("CSOPS_INGEST_DEDUPE_DAYS", 2)  # days of message ids kept against retries
 CSOPS_COMPANY_CURRENCY = env_str("CSOPS_CURRENCY", "JPY")
 CSOPS_LOGIN_RATE = env_int("CSOPS_LOGIN_RATE", 10)  # failed attempts per 15 minutes per IP and email
 CSOPS_DEMO_PASSWORD = env_str("CSOPS_DEMO_PASSWORD")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("csops.customers.urls")),
     path("usage/", include("csops.usage.explorer_urls")),
+    path("", include("csops.usage.urls")),  # /v1/<call> (tracking API) and /sources/
     path("", include("csops.outreach.urls")),  # /outreach/... and the public /o/u/ and /o/c/ links
     path("", include("csops.pipeline.urls")),  # /pipeline/
     path("", include("csops.web.urls")),

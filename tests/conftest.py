@@ -19,8 +19,18 @@ from csops.users.models import ApiToken, Role, User
 PASSWORD = "correct-horse-battery"
 
 
-def make_user(email: str, role: str, name: str = "") -> User:
-    return User.objects.create_user(email, PASSWORD, role=role, name=name or email.split("@")[0].title())
+def make_user(email: str, role: str, name: str = "", language: str = "en") -> User:
+    # Personas read English so that assertions on page text do not depend on the catalogue;
+    # the Japanese pages have tests of their own (tests/web/test_language.py, test_translations.py).
+    return User.objects.create_user(
+        email, PASSWORD, role=role, name=name or email.split("@")[0].title(), language=language
+    )
+
+
+@pytest.fixture
+def persona_language() -> str:
+    """The language the personas read; tests/web overrides it with Japanese, our users' default."""
+    return "en"
 
 
 @pytest.fixture(autouse=True)
@@ -29,28 +39,28 @@ def _lake_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def alice(db) -> User:
-    return make_user("alice@example.com", Role.CSM, "Alice")
+def alice(db, persona_language) -> User:
+    return make_user("alice@example.com", Role.CSM, "Alice", language=persona_language)
 
 
 @pytest.fixture
-def bob(db) -> User:
-    return make_user("bob@example.com", Role.CSM, "Bob")
+def bob(db, persona_language) -> User:
+    return make_user("bob@example.com", Role.CSM, "Bob", language=persona_language)
 
 
 @pytest.fixture
-def carol(db) -> User:
-    return make_user("carol@example.com", Role.CS_OPS, "Carol")
+def carol(db, persona_language) -> User:
+    return make_user("carol@example.com", Role.CS_OPS, "Carol", language=persona_language)
 
 
 @pytest.fixture
-def dave(db) -> User:
-    return make_user("dave@example.com", Role.ADMIN, "Dave")
+def dave(db, persona_language) -> User:
+    return make_user("dave@example.com", Role.ADMIN, "Dave", language=persona_language)
 
 
 @pytest.fixture
-def victor(db) -> User:
-    return make_user("victor@example.com", Role.VIEWER, "Victor")
+def victor(db, persona_language) -> User:
+    return make_user("victor@example.com", Role.VIEWER, "Victor", language=persona_language)
 
 
 @pytest.fixture

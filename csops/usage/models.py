@@ -85,3 +85,19 @@ class Feature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.code}:{self.key}"
+
+
+class PendingIdentity(models.Model):
+    """Traits from ``identify`` calls for a user whom no ``group`` call has tied to an account yet.
+
+    A contact belongs to an account, so an identify that names no account (no ``context.groupId``,
+    no ``traits.company.id``) cannot create one; its traits wait here and are applied when a
+    ``group`` call links the user.
+    """
+
+    user_id = models.CharField(max_length=100, unique=True)
+    traits = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.user_id

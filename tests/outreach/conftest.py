@@ -79,3 +79,10 @@ def acme_people(acme) -> dict[str, Contact]:
 def _fast_passwords(settings):
     # The personas get real passwords; hashing them with PBKDF2 costs a second per test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _company_language_english(settings):
+    # Timeline entries written for public links (no signed-in user) are in the company's language;
+    # these tests read them in English.
+    settings.LANGUAGE_CODE = "en"

@@ -29,6 +29,11 @@ class Command(BaseCommand):
             worker = subprocess.Popen([sys.executable, "-m", "csops.cli", "worker"])
 
         server = create_server(application, host=opts["host"], port=opts["port"], threads=opts["threads"])
+        # Start the event writer now rather than on the first tracking call, so that events a crashed
+        # server acknowledged but had not yet written to Parquet are replayed at start-up.
+        from csops.usage.collector import lake_ingestor
+
+        lake_ingestor().start()
 
         def _stop(signum: int, frame: Any) -> None:
             server.close()
