@@ -14,4 +14,9 @@ def _fresh_cache_and_language():
     translation.deactivate()
 
 
+@pytest.fixture
+def persona_language() -> str:
+    return "ja"
+
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
