@@ -32,6 +32,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from csops.lib.durable import fsync_dir, make_dirs
+
 EVENTS_FOLDER = "events"
 PARTITION_KEY = "date"
 EVENT_TYPES = ("track", "identify", "group", "page", "screen")
@@ -172,7 +174,7 @@ def write_events(
 
 
 def _write_atomically(table: pa.Table, folder: Path) -> Path:
-    _make_dirs(folder)
+    make_dirs(folder)
     name = uuid.uuid4().hex
     final, tmp = folder / f"{name}.parquet", folder / f".{name}.parquet.tmp"
     try:
@@ -185,24 +187,7 @@ def _write_atomically(table: pa.Table, folder: Path) -> Path:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return final
 
 
-def _make_dirs(folder: Path) -> None:
-    """Create ``folder`` and missing parents, fsync'ing each parent so that the new folders are durable too."""
-    missing = []
-    while not folder.is_dir():
-        missing.append(folder)
-        folder = folder.parent
-    for new in reversed(missing):
-        new.mkdir(exist_ok=True)
-        _fsync_dir(new.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

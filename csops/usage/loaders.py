@@ -60,6 +60,7 @@ from csops.customers.importers.decoding import (
     detect_encoding,
     file_size,
 )
+from csops.lib.durable import fsync_dir, make_dirs
 from csops.usage.lake import EVENT_SCHEMA, EVENT_TYPES, PARTITION_KEY, events_dir, write_events
 from csops.usage.lake import conform as lake_conform
 
@@ -1009,11 +1010,11 @@ def _finish(staging: Path, lake: Path, progress: Progress | None) -> tuple[int, 
     for path in moves:
         target = events_dir(lake) / path.parent.name
         if not target.is_dir():
-            _make_dirs(target)
+            make_dirs(target)
         os.replace(path, target / path.name)
         touched.add(target)
     for folder in touched:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     if progress:
         progress("finish", len(folders) * 2, len(folders) * 2)
     return written, skipped
@@ -1029,24 +1030,6 @@ def _lake_ids(lake: Path, partition: str, wanted: pa.ChunkedArray) -> pa.Array |
         columns=["message_id"], filter=pc.is_in(pc.field("message_id"), value_set=values),
     )
     return pc.unique(found.column("message_id").combine_chunks())
-
-
-def _make_dirs(folder: Path) -> None:
-    missing = []
-    while not folder.is_dir():
-        missing.append(folder)
-        folder = folder.parent
-    for new in reversed(missing):
-        new.mkdir(exist_ok=True)
-        _fsync_dir(new.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _audit(actor: Any, result: LoadResult) -> None:

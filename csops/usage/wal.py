@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from csops.lib.durable import fsync_dir, make_dirs
+
 WAL_FOLDER = "wal"
 SUFFIX = ".wal"
 MAGIC = b"CSOPSWAL1\n"
@@ -227,20 +229,3 @@ def _lock_nowait(path: Path) -> int | None:
     return fd
 
 
-def make_dirs(folder: Path) -> None:
-    """Create ``folder`` and missing parents, fsync'ing each parent so that new folders are durable."""
-    missing = []
-    while not folder.is_dir():
-        missing.append(folder)
-        folder = folder.parent
-    for new in reversed(missing):
-        new.mkdir(exist_ok=True)
-        fsync_dir(new.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
