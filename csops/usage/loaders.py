@@ -494,10 +494,8 @@ class Source:
         """Release temporary files."""
 
 
-class CsvSource(Source):
-    """A CSV (or tab-separated) file, UTF-8 or Shift_JIS, decoded as the customer imports decode."""
-
-    format = "csv"
+class _TextSource(Source):
+    """A text file of lines, UTF-8 or Shift_JIS, decoded as the customer imports decode."""
 
     def __init__(self, f: IO[bytes], label: str) -> None:
         self.f = f
@@ -509,6 +507,23 @@ class CsvSource(Source):
             raise LoadError(exc.message) from None
         self.encoding = self._encoding.label
         self._lines: LineReader | None = None
+
+    @property
+    def position(self) -> int:
+        return self._lines.position if self._lines else 0
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+
+class CsvSource(_TextSource):
+    """A CSV (or tab-separated) file."""
+
+    format = "csv"
+
+    def __init__(self, f: IO[bytes], label: str) -> None:
+        super().__init__(f, label)
         self._header: list[str] | None = None
         self._delimiter = ","
         first = next(iter(LineReader(f, self._encoding)), None)
@@ -518,14 +533,6 @@ class CsvSource(Source):
 
     def header(self) -> list[str] | None:
         return [h.strip() for h in self._header] if self._header is not None else []
-
-    @property
-    def position(self) -> int:
-        return self._lines.position if self._lines else 0
-
-    @property
-    def total(self) -> int:
-        return self._total
 
     def records(self, result: LoadResult | None) -> Iterator[tuple[int, dict[str, Any]]]:
         self._lines = LineReader(self.f, self._encoding)
@@ -558,29 +565,10 @@ class CsvSource(Source):
                            if name}
 
 
-class JsonlSource(Source):
+class JsonlSource(_TextSource):
     """One JSON object per line (Segment's own export format works as it is)."""
 
     format = "jsonl"
-
-    def __init__(self, f: IO[bytes], label: str) -> None:
-        self.f = f
-        self.label = label
-        self._total = file_size(f)
-        try:
-            self._encoding = detect_encoding(f)
-        except DecodingError as exc:
-            raise LoadError(exc.message) from None
-        self.encoding = self._encoding.label
-        self._lines: LineReader | None = None
-
-    @property
-    def position(self) -> int:
-        return self._lines.position if self._lines else 0
-
-    @property
-    def total(self) -> int:
-        return self._total
 
     def records(self, result: LoadResult | None) -> Iterator[tuple[int, dict[str, Any]]]:
         self._lines = LineReader(self.f, self._encoding)

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from csops.customers.importers import KINDS, ImportResult, run_import
+from csops.users.commands import actor_from_option
 
 # Below this size an import takes about a second: a progress bar would only flicker.
 PROGRESS_MIN_BYTES = 1 << 20
@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind: str = options["kind"]
-        actor = self._actor(options.get("actor"))
+        actor = actor_from_option(options.get("actor"))
         path = options["file"]
         if path == "-":
             result = run_import(kind, sys.stdin.buffer, actor=actor, dry_run=options["dry_run"], filename="<stdin>")
@@ -43,13 +43,6 @@ class Command(BaseCommand):
                 result = self._run(kind, f, file_path, actor=actor, dry_run=options["dry_run"])
         self._report(result)
 
-    def _actor(self, email: str | None) -> Any:
-        if not email:
-            return None
-        user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
-        if user is None:
-            raise CommandError(_("no active user has the email %(email)s") % {"email": email})
-        return user
 
     def _run(self, kind: str, f: Any, path: Path, *, actor: Any, dry_run: bool) -> ImportResult:
         size = path.stat().st_size

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from csops.usage.loaders import FIELDS, FORMATS, LoadError, LoadResult, load_file, load_sql, parse_map_options
+from csops.users.commands import actor_from_option
 
 # Below this many bytes (or rows) a load takes about a second: a progress bar would only flicker.
 PROGRESS_MIN_BYTES = 1 << 20
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             mapping = parse_map_options(opts["map"])
         except LoadError as exc:
             raise CommandError(str(exc)) from None
-        actor = self._actor(opts.get("actor"))
+        actor = actor_from_option(opts.get("actor"))
         common = {"mapping": mapping, "dry_run": opts["dry_run"], "timezone": opts["timezone"], "actor": actor}
         try:
             if opts.get("from_sql"):
@@ -75,13 +75,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self._report(result)
 
-    def _actor(self, email: str | None) -> Any:
-        if not email:
-            return None
-        user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
-        if user is None:
-            raise CommandError(_("no active user has the email %(email)s") % {"email": email})
-        return user
 
     def _with_progress(self, run: Any, *, rows: bool, enabled: bool = True) -> LoadResult:
         from rich.console import Console
