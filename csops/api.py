@@ -83,9 +83,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from csops.customers.api import router as customers_router
     from csops.customers.api_imports import router as imports_router
+    from csops.feedback.api import router as feedback_router
 
     api.add_router("/", customers_router)
     api.add_router("/", imports_router)
+    api.add_router("/", feedback_router)
 
 
 _register_routers()

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "csops.usage",
     "csops.pipeline",
     "csops.outreach",
+    "csops.feedback",
     "csops.demo",
     "csops.web",
 ]

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("csops.usage.urls")),  # /v1/<call> (tracking API) and /sources/
     path("", include("csops.outreach.urls")),  # /outreach/... and the public /o/u/ and /o/c/ links
     path("", include("csops.pipeline.urls")),  # /pipeline/
+    path("feedback/", include("csops.feedback.urls")),
     path("", include("csops.web.urls")),
 ]

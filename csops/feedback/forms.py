@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from csops.customers.models import Account, Contact, Product
+from csops.feedback.models import Feedback, FeedbackKind, FeedbackStatus
+
+
+class FeedbackForm(forms.ModelForm):
+    """Recording feedback from the account page; only this account's contacts are offered."""
+
+    class Meta:
+        model = Feedback
+        fields = ["kind", "title", "body", "contact", "product"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.account = account
+        self.fields["contact"].queryset = Contact.objects.filter(account=account).order_by("name")
+        self.fields["product"].queryset = Product.objects.order_by("name")
+
+
+class FilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *FeedbackKind.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *FeedbackStatus.choices])
+    product = forms.ModelChoiceField(label=_("Product"), required=False, queryset=Product.objects.order_by("name"),
+                                     empty_label=_("All products"))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=FeedbackStatus.choices)
