@@ -158,6 +158,19 @@ class ChildPage(Page):
     account_id: int | None = None
 
 
+def _reject_nulls(data: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """A PATCH may omit a required field but not set it to null."""
+    for field in fields:
+        if field in data and data[field] is None:
+            raise _err(422, "invalid input", [{"loc": ["body", field], "msg": "may not be null", "type": "null"}])
+
+
+def _page_of(qs: models.QuerySet[Any], page: ChildPage) -> models.QuerySet[Any]:
+    if page.account_id is not None:
+        qs = qs.filter(account_id=page.account_id)
+    return qs[page.offset : page.offset + page.limit]
+
+
 class AccountList(Schema):
     count: int
     items: list[AccountOut]
@@ -207,9 +220,7 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountPatch)
         if not can_assign_owner(request.auth):
             raise _err(403, "only CS Ops and admins assign owners")
         account.owner = _user_by_email(data.pop("owner_email"), "owner_email")
-    for required in ("external_id", "name", "lifecycle_stage"):
-        if required in data and data[required] is None:
-            raise _err(422, "invalid input", [{"loc": ["body", required], "msg": "may not be null", "type": "null"}])
+    _reject_nulls(data, ("external_id", "name", "lifecycle_stage"))
     for key, value in data.items():
         setattr(account, key, "" if value is None and key in {"industry", "website", "country", "segment"} else value)
     if data.get("traits") is None and "traits" in data:
@@ -319,9 +330,7 @@ def _validate_contract(contract: Contract) -> None:
 @router.get("/contracts", response=list[ContractOut])
 def list_contracts(request: HttpRequest, page: Query[ChildPage]) -> Any:
     qs = Contract.objects.select_related("product").order_by("id")
-    if page.account_id is not None:
-        qs = qs.filter(account_id=page.account_id)
-    return qs[page.offset : page.offset + page.limit]
+    return _page_of(qs, page)
 
 
 @router.get("/contracts/{contract_id}", response=ContractOut)
@@ -351,9 +360,7 @@ def update_contract(request: HttpRequest, contract_id: int, payload: ContractPat
     contract = _get(Contract, contract_id, select=["product"])
     _account_for_write(request, contract.account_id)
     data = payload.dict(exclude_unset=True)
-    for required in ("external_id", "mrr", "currency", "start_date", "status", "seats", "product"):
-        if required in data and data[required] is None:
-            raise _err(422, "invalid input", [{"loc": ["body", required], "msg": "may not be null", "type": "null"}])
+    _reject_nulls(data, ("external_id", "mrr", "currency", "start_date", "status", "seats", "product"))
     if "product" in data:
         data["product"] = _product(data["product"])
     for key, value in data.items():
@@ -430,9 +437,7 @@ class ContactPatch(StrictSchema):
 @router.get("/contacts", response=list[ContactOut])
 def list_contacts(request: HttpRequest, page: Query[ChildPage]) -> Any:
     qs = Contact.objects.order_by("id")
-    if page.account_id is not None:
-        qs = qs.filter(account_id=page.account_id)
-    return qs[page.offset : page.offset + page.limit]
+    return _page_of(qs, page)
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
@@ -458,9 +463,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
     contact = _get(Contact, contact_id)
     _account_for_write(request, contact.account_id)
     data = payload.dict(exclude_unset=True)
-    for required in ("name", "role", "unsubscribed", "is_active"):
-        if required in data and data[required] is None:
-            raise _err(422, "invalid input", [{"loc": ["body", required], "msg": "may not be null", "type": "null"}])
+    _reject_nulls(data, ("name", "role", "unsubscribed", "is_active"))
     for key, value in data.items():
         if value is None and key in {"email", "title", "department", "phone"}:
             value = ""
@@ -539,9 +542,7 @@ def _contacts_of(account_id: int, ids: list[int]) -> list[Contact]:
 @router.get("/activities", response=list[ActivityOut])
 def list_activities(request: HttpRequest, page: Query[ChildPage]) -> Any:
     qs = Activity.objects.select_related("author").prefetch_related("contacts").order_by("-occurred_at", "-id")
-    if page.account_id is not None:
-        qs = qs.filter(account_id=page.account_id)
-    return qs[page.offset : page.offset + page.limit]
+    return _page_of(qs, page)
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut)
@@ -565,9 +566,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
     activity = _get(Activity, activity_id, select=["author"])
     _account_for_write(request, activity.account_id)
     data = payload.dict(exclude_unset=True)
-    for required in ("kind", "summary", "occurred_at"):
-        if required in data and data[required] is None:
-            raise _err(422, "invalid input", [{"loc": ["body", required], "msg": "may not be null", "type": "null"}])
+    _reject_nulls(data, ("kind", "summary", "occurred_at"))
     contact_ids = data.pop("contact_ids", None)
     with transaction.atomic():
         for key, value in data.items():
