@@ -24,6 +24,7 @@ run: $(VENV)/.run-installed
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops migrate --noinput -v 0
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops demo setup
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops outreach seed-demo
+	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops health seed-demo
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev-installed

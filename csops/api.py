@@ -84,10 +84,12 @@ def _register_routers() -> None:
     from csops.customers.api import router as customers_router
     from csops.customers.api_imports import router as imports_router
     from csops.feedback.api import router as feedback_router
+    from csops.health.api import router as health_router
 
     api.add_router("/", customers_router)
     api.add_router("/", imports_router)
     api.add_router("/", feedback_router)
+    api.add_router("/", health_router)
 
 
 _register_routers()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "csops.audit",
     "csops.customers",
     "csops.usage",
+    "csops.health",
     "csops.pipeline",
     "csops.outreach",
     "csops.feedback",

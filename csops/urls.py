@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("csops.outreach.urls")),  # /outreach/... and the public /o/u/ and /o/c/ links
     path("", include("csops.pipeline.urls")),  # /pipeline/
     path("feedback/", include("csops.feedback.urls")),
+    path("health/", include("csops.health.urls")),
     path("", include("csops.web.urls")),
 ]
