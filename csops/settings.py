@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "csops.customers",
     "csops.usage",
     "csops.health",
+    "csops.journey",
     "csops.pipeline",
     "csops.outreach",
     "csops.feedback",

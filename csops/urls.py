@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("csops.pipeline.urls")),  # /pipeline/
     path("feedback/", include("csops.feedback.urls")),
     path("health/", include("csops.health.urls")),
+    path("journey/", include("csops.journey.urls")),
     path("", include("csops.web.urls")),
 ]
