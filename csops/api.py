@@ -86,12 +86,14 @@ def _register_routers() -> None:
     from csops.feedback.api import router as feedback_router
     from csops.health.api import router as health_router
     from csops.journey.api import router as journey_router
+    from csops.playbooks.api import router as playbooks_router
 
     api.add_router("/", customers_router)
     api.add_router("/", imports_router)
     api.add_router("/", feedback_router)
     api.add_router("/", health_router)
     api.add_router("/", journey_router)
+    api.add_router("/", playbooks_router)
 
 
 _register_routers()

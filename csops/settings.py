@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "csops.usage",
     "csops.health",
     "csops.journey",
+    "csops.playbooks",
     "csops.pipeline",
     "csops.outreach",
     "csops.feedback",

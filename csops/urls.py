@@ -20,5 +20,6 @@ urlpatterns = [
     path("feedback/", include("csops.feedback.urls")),
     path("health/", include("csops.health.urls")),
     path("journey/", include("csops.journey.urls")),
+    path("playbooks/", include("csops.playbooks.urls")),
     path("", include("csops.web.urls")),
 ]

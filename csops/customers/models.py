@@ -134,6 +134,22 @@ class ContactRole(models.TextChoices):
     USER = "user", _("User")
 
 
+class Influence(models.TextChoices):
+    """How much this person sways the customer's decisions (the power map's vertical axis)."""
+
+    HIGH = "high", _("High influence")
+    MEDIUM = "medium", _("Medium influence")
+    LOW = "low", _("Low influence")
+
+
+class Sentiment(models.TextChoices):
+    """How this person feels about the product and us, as the CSM last judged it."""
+
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
 class Contact(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
     external_id = models.CharField(
@@ -146,6 +162,9 @@ class Contact(models.Model):
     department = models.CharField(_("department"), max_length=200, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices, default=ContactRole.USER)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    # The power map: blank until the CSM judges it (unknown is shown as such, never guessed).
+    influence = models.CharField(_("influence"), max_length=10, choices=Influence.choices, blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
     unsubscribed = models.BooleanField(_("unsubscribed"), default=False)
     is_active = models.BooleanField(
         _("still at the customer"), default=True, help_text=_("Unset when the person leaves or changes role")

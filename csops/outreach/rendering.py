@@ -135,17 +135,21 @@ def _walk(nodelist: NodeList, local: frozenset[str]) -> Iterator[tuple[str, froz
                 yield from _walk(child, inner)
 
 
-def template_errors(source: str, *, html: bool) -> list[str]:
-    """Why ``source`` cannot be saved: syntax errors, forbidden tags, unknown variables. Empty when fine."""
+def template_errors(source: str, *, html: bool, allowed: set[str] | None = None) -> list[str]:
+    """Why ``source`` cannot be saved: syntax errors, forbidden tags, unknown variables. Empty when fine.
+
+    ``allowed`` replaces the registered variables (playbook texts offer their own set).
+    """
     engine = HTML_ENGINE if html else TEXT_ENGINE
     try:
         template = engine.from_string(source)
     except TemplateSyntaxError as exc:
         return [str(exc)]
-    allowed: set[str] = set()
-    for group in variable_groups():
-        allowed.add(group.name)
-        allowed.update(f"{group.name}.{f}" for f in group.fields)
+    if allowed is None:
+        allowed = set()
+        for group in variable_groups():
+            allowed.add(group.name)
+            allowed.update(f"{group.name}.{f}" for f in group.fields)
     errors: list[str] = []
     for name, local in _walk(template.nodelist, frozenset()):
         head = name.split(".")[0]

@@ -35,3 +35,13 @@ def record_touch(contact: Any, *, channel: str, source: str, at: dt.datetime, me
     """Add a touch to the ledger (call it in the transaction that queues or makes the touch)."""
     return Touch.objects.create(contact=contact, account_id=contact.account_id, channel=channel, source=source,
                                 occurred_at=at, message=message, note=note[:200])
+
+
+def account_touches_near(account_id: int, *, at: dt.datetime, days: int | None = None) -> int:
+    span = dt.timedelta(days=days if days is not None else settings.CSOPS_CONTACT_CAP_DAYS)
+    return Touch.objects.filter(account_id=account_id, occurred_at__gt=at - span, occurred_at__lt=at + span).count()
+
+
+def can_touch_account(account_id: int, *, at: dt.datetime, cap: int, days: int | None = None) -> bool:
+    """Whether one more touch to anyone at the account stays within ``cap`` (0: no account cap)."""
+    return cap <= 0 or account_touches_near(account_id, at=at, days=days) < cap
