@@ -85,6 +85,7 @@ def _register_routers() -> None:
     from csops.customers.api_imports import router as imports_router
     from csops.feedback.api import router as feedback_router
     from csops.health.api import router as health_router
+    from csops.insights.api import router as insights_router
     from csops.journey.api import router as journey_router
     from csops.playbooks.api import router as playbooks_router
 
@@ -94,6 +95,7 @@ def _register_routers() -> None:
     api.add_router("/", health_router)
     api.add_router("/", journey_router)
     api.add_router("/", playbooks_router)
+    api.add_router("/", insights_router)
 
 
 _register_routers()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csops.health",
     "csops.journey",
     "csops.playbooks",
+    "csops.insights",
     "csops.pipeline",
     "csops.outreach",
     "csops.feedback",

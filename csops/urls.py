@@ -21,5 +21,6 @@ urlpatterns = [
     path("health/", include("csops.health.urls")),
     path("journey/", include("csops.journey.urls")),
     path("playbooks/", include("csops.playbooks.urls")),
+    path("insights/", include("csops.insights.urls")),
     path("", include("csops.web.urls")),
 ]

@@ -1,0 +1,341 @@
+"""Renewal and revenue forecast (expected ARR, GRR, NRR), LTV from survival curves, and cohorts.
+
+The forecast covers the existing book only (no new business): each live contract renews on its
+renewal date (then yearly) with one of four outcomes. The probabilities come from the history of
+renewals in the same segment, except that the churn probability of a renewal within the churn
+model's horizon is the account's own churn risk. 2,000 simulated years give the intervals.
+Month 0 is today: its ARR is the sum of the live contracts, exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csops.insights import outcomes
+from csops.insights.survival import fit_weibull, kaplan_meier
+
+DEFAULT_RATIOS = {"expanded": 1.3, "contracted": 0.75}
+PRIOR = 5.0  # pseudo-renewals pulling a small segment's rates toward the company's
+
+
+@dataclass
+class Rates:
+    segment: str
+    renewals: int
+    p: dict[str, float]  # outcome -> probability
+    ratio: dict[str, float]  # expanded/contracted -> mean ARR multiplier
+
+
+def renewal_rates(book: outcomes.Book) -> dict[str, Rates]:
+    r = book.renewals
+    out: dict[str, Rates] = {}
+    if r.empty:
+        # No renewal records: churn as the share of contracts that ended, nothing else known.
+        c = book.contracts
+        churn = float(c["churned"].mean()) if len(c) else 0.0
+        p = {"renewed": 1 - churn, "expanded": 0.0, "contracted": 0.0, "churned": churn}
+        out[""] = Rates("", 0, p, dict(DEFAULT_RATIOS))
+        return out
+    overall_counts = r["outcome"].value_counts()
+    overall = {o: float(overall_counts.get(o, 0)) / len(r) for o in outcomes.OUTCOMES}
+    ratio_all = {}
+    for o in ("expanded", "contracted"):
+        part = r[(r["outcome"] == o) & (r["mrr_before"] > 0)]
+        ratio_all[o] = float((part["mrr_after"] / part["mrr_before"]).mean()) if len(part) else DEFAULT_RATIOS[o]
+    out[""] = Rates("", len(r), overall, ratio_all)
+    for segment, part in r.groupby("segment"):
+        counts = part["outcome"].value_counts()
+        p = {o: (float(counts.get(o, 0)) + PRIOR * overall[o]) / (len(part) + PRIOR) for o in outcomes.OUTCOMES}
+        ratio = {}
+        for o in ("expanded", "contracted"):
+            sub = part[(part["outcome"] == o) & (part["mrr_before"] > 0)]
+            ratio[o] = float((sub["mrr_after"] / sub["mrr_before"]).mean()) if len(sub) else ratio_all[o]
+        out[str(segment)] = Rates(str(segment), len(part), p, ratio)
+    return out
+
+
+@dataclass
+class Forecast:
+    today: dt.date
+    months: list[dt.date]
+    expected: list[float]
+    low: list[float]
+    high: list[float]
+    quarters: list[dict[str, Any]]
+    renewals: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    arr_history: list[dict[str, Any]]
+    by_segment: list[dict[str, Any]]
+    by_owner: list[dict[str, Any]]
+    rates: dict[str, Rates]
+
+    @property
+    def current_arr(self) -> float:
+        return self.expected[0]
+
+
+def _next_renewal(start: pd.Timestamp, renewal: Any, today: pd.Timestamp) -> pd.Timestamp:
+    if renewal is not None and not pd.isna(renewal) and pd.Timestamp(renewal) > today:
+        return pd.Timestamp(renewal)
+    years = max(1, int(np.ceil(((today - start).days + 1) / 365.25)))
+    date = start + pd.DateOffset(years=years)
+    while date <= today:
+        date += pd.DateOffset(years=1)
+    return date
+
+
+def forecast(book: outcomes.Book, *, today: dt.date, risk: dict[int, float] | None = None,
+             risk_horizon: int = 90, sims: int = 2000, seed: int = 0, renewal_dates: dict[int, Any] | None = None,
+             ) -> Forecast:
+    """Expected ARR for this month and the next 12, with 10-90 % intervals, and GRR/NRR per quarter."""
+    rng = np.random.default_rng(seed)
+    ts = pd.Timestamp(today)
+    rates = renewal_rates(book)
+    mrr = book.mrr_on(today)
+    live = book.contracts[mrr > 0].copy()
+    live["arr"] = mrr[mrr > 0] * 12
+    months = [today] + [outcomes.add_months(today, k) for k in range(1, 13)]
+    horizon_end = pd.Timestamp(months[-1])
+    n = len(live)
+    # multiplier[s, c, m]: contract c's ARR at month m relative to today, in simulation s
+    mult = np.ones((sims, n, len(months)), dtype=np.float32) if n else np.ones((sims, 0, len(months)))
+    renewal_rows = []
+    risk = risk or {}
+    renewal_dates = renewal_dates or {}
+    month_ts = np.array([pd.Timestamp(m) for m in months])
+    for j, row in enumerate(live.itertuples()):
+        r = rates.get(row.segment) or rates[""]
+        date = _next_renewal(row.start, renewal_dates.get(row.id, row.renewal), ts)
+        alive = np.ones(sims, dtype=bool)
+        level = np.ones(sims, dtype=np.float32)
+        first = True
+        while date <= horizon_end:
+            p = dict(r.p)
+            if first and row.account_id in risk and (date - ts).days <= risk_horizon:
+                # The account's own risk replaces the segment's churn rate; the rest keep their proportions.
+                rest = 1 - p["churned"]
+                pc = float(risk[row.account_id])
+                p = {o: (pc if o == "churned" else (p[o] / rest * (1 - pc) if rest > 0 else 0)) for o in p}
+            draw = rng.random(sims)
+            cuts = np.cumsum([p["churned"], p["expanded"], p["contracted"]])
+            factor = np.where(draw < cuts[0], 0.0, np.where(draw < cuts[1], r.ratio["expanded"],
+                                                             np.where(draw < cuts[2], r.ratio["contracted"], 1.0)))
+            level = np.where(alive, level * factor, level)
+            alive &= factor > 0
+            after = month_ts > date
+            mult[:, j, after] = level[:, None]
+            if first:
+                expected_factor = (p["expanded"] * r.ratio["expanded"] + p["contracted"] * r.ratio["contracted"]
+                                   + p["renewed"])
+                renewal_rows.append({
+                    "account_id": int(row.account_id), "contract_id": int(row.id), "product": row.product,
+                    "segment": row.segment, "owner_id": row.owner_id, "date": date.date(), "arr": float(row.arr),
+                    "p": p, "expected_arr": float(row.arr) * expected_factor,
+                })
+            first = False
+            date = date + pd.DateOffset(years=1)
+    arr0 = live["arr"].to_numpy(dtype=float)
+    totals = (mult * arr0[None, :, None]).sum(axis=1) if n else np.zeros((sims, len(months)))
+    expected = totals.mean(axis=0)
+    expected[0] = float(arr0.sum())  # no renewal happens before today: exact, not simulated
+    low, high = np.percentile(totals, 10, axis=0), np.percentile(totals, 90, axis=0)
+    low[0] = high[0] = expected[0]
+    quarters = _quarters(live, mult, arr0, months)
+    by_segment = _breakdown(live, mult, arr0, "segment")
+    by_owner = _breakdown(live, mult, arr0, "owner_id")
+    return Forecast(today, months, expected.tolist(), low.tolist(), high.tolist(), quarters,
+                    sorted(renewal_rows, key=lambda x: x["date"]), retention_history(book, today=today),
+                    arr_history(book, today=today), by_segment, by_owner, rates)
+
+
+def _account_matrix(live: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum contract columns (last axis = contracts) into account columns."""
+    codes, _ = pd.factorize(live["account_id"])
+    out = np.zeros((values.shape[0], codes.max() + 1 if len(codes) else 0))
+    np.add.at(out.T, codes, values.T)
+    return out, codes
+
+
+def _quarters(live: pd.DataFrame, mult: np.ndarray, arr0: np.ndarray, months: list[dt.date]) -> list[dict[str, Any]]:
+    out = []
+    if not len(arr0):
+        return out
+    start, _ = _account_matrix(live, arr0[None, :])
+    for q in range(1, 5):
+        k = 3 * q
+        later, _ = _account_matrix(live, mult[:, :, k] * arr0[None, :])
+        grr = np.minimum(later, start).sum(axis=1) / start.sum()
+        nrr = later.sum(axis=1) / start.sum()
+        out.append({"label": f"+{k}m", "end": months[k], "arr": float(later.sum(axis=1).mean()),
+                    "arr_low": float(np.percentile(later.sum(axis=1), 10)),
+                    "arr_high": float(np.percentile(later.sum(axis=1), 90)),
+                    "grr": float(grr.mean()), "grr_low": float(np.percentile(grr, 10)),
+                    "grr_high": float(np.percentile(grr, 90)), "nrr": float(nrr.mean()),
+                    "nrr_low": float(np.percentile(nrr, 10)), "nrr_high": float(np.percentile(nrr, 90))})
+    return out
+
+
+def _breakdown(live: pd.DataFrame, mult: np.ndarray, arr0: np.ndarray, column: str) -> list[dict[str, Any]]:
+    out = []
+    for key, idx in live.reset_index(drop=True).groupby(column, dropna=False).indices.items():
+        now = float(arr0[idx].sum())
+        q = (mult[:, idx, 3] * arr0[None, idx]).sum(axis=1).mean()
+        y = (mult[:, idx, 12] * arr0[None, idx]).sum(axis=1).mean()
+        out.append({"key": None if pd.isna(key) else key, "arr": now, "next_quarter": float(q),
+                    "twelve_months": float(y)})
+    return sorted(out, key=lambda r: -r["arr"])
+
+
+def retention_history(book: outcomes.Book, *, today: dt.date, quarters: int = 6) -> list[dict[str, Any]]:
+    """GRR and NRR of each of the last quarters, and over the last 12 months, from the contracts."""
+    out = []
+    end = today.replace(day=1)
+    for q in range(quarters, 0, -1):
+        a, b = outcomes.add_months(end, -3 * q), outcomes.add_months(end, -3 * (q - 1))
+        figures = outcomes.retention(book, a, b)
+        if figures["arr_start"] > 0:
+            out.append({"start": a, "end": b, "months": 3, **figures})
+    year = outcomes.retention(book, outcomes.add_months(end, -12), end)
+    if year["arr_start"] > 0:
+        out.append({"start": outcomes.add_months(end, -12), "end": end, "months": 12, **year})
+    return out
+
+
+def arr_history(book: outcomes.Book, *, today: dt.date, months: int = 18) -> list[dict[str, Any]]:
+    first = outcomes.add_months(today.replace(day=1), -months)
+    return [{"month": m, "arr": float(book.arr_by_account(m).sum())}
+            for m in outcomes.month_starts(first, today)]
+
+
+# --- LTV ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LTV:
+    margin: float
+    horizon_months: int
+    per_account: pd.DataFrame  # account_id, segment, arr, tenure_months, expected_months, ltv
+    by_segment: list[dict[str, Any]]
+    km: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # segment -> (month, survival)
+    hazard_ratios: dict[str, float] = field(default_factory=dict)
+    median_lifetime: float | None = None
+    churned: int = 0
+    accounts: int = 0
+
+
+def lifetimes(book: outcomes.Book, *, today: dt.date) -> pd.DataFrame:
+    """Per account: months from its first contract's start to its churn, or to today when still live."""
+    c = book.contracts
+    if c.empty:
+        return pd.DataFrame(columns=["account_id", "segment", "months", "churned", "arr", "entry"])
+    first = c.groupby("account_id")["start"].min()
+    churn = book.churn_dates()
+    ts = pd.Timestamp(today)
+    # The history begins with the first recorded outcome: a customer who started earlier is observed
+    # only from then on (delayed entry), else the survivors of years without records would look immortal.
+    known = [d for d in (book.renewals["date"].min() if not book.renewals.empty else None,
+                         c.loc[c["churned"], "end"].min()) if d is not None and not pd.isna(d)]
+    history_start = min(known) if known else first.min()
+    end = churn.reindex(first.index)
+    ended = end.notna() & (end <= ts)
+    stop = end.where(ended, ts)
+    months = ((stop - first).dt.days / 30.44).clip(lower=0.5)
+    arr_now = book.arr_by_account(today).reindex(first.index).fillna(0.0)
+    # A churned account's ARR is what it paid the day before it ended.
+    last_arr = pd.Series({a: float(book.arr_by_account((stop[a] - pd.Timedelta(days=1)).date()).get(a, 0.0))
+                          for a in first.index[ended.to_numpy()]}, dtype=float)
+    arr = arr_now.where(~ended, last_arr.reindex(first.index)).fillna(0.0)
+    segment = c.groupby("account_id")["segment"].first().replace("", "unknown")
+    entry = ((history_start - first).dt.days / 30.44).clip(lower=0.0)
+    return pd.DataFrame({"account_id": first.index, "segment": segment.reindex(first.index).to_numpy(),
+                         "months": months.to_numpy(), "churned": ended.astype(int).to_numpy(),
+                         "arr": arr.to_numpy(), "entry": np.minimum(entry.to_numpy(), months.to_numpy())})
+
+
+def ltv(book: outcomes.Book, *, today: dt.date, margin: float = 0.8, horizon_months: int = 120) -> LTV | None:
+    """LTV = monthly ARR x gross margin x expected remaining months (Weibull model by segment and size,
+    given the months already lived), capped at ``horizon_months``; no discounting."""
+    life = lifetimes(book, today=today)
+    if life.empty or life["churned"].sum() == 0:
+        return None
+    segments = sorted(life["segment"].unique())
+    covariates = [f"segment={s}" for s in segments[1:]] + ["log ARR"]
+    X = np.column_stack([*(life["segment"] == s for s in segments[1:]), np.log1p(life["arr"])]).astype(float)
+    model = fit_weibull(life["months"].to_numpy(), life["churned"].to_numpy(), X, covariates,
+                        entry=life["entry"].to_numpy())
+    live = life["churned"] == 0
+    grid = np.arange(0.5, horizon_months + 0.5, 1.0)
+    expected = []
+    for i in np.flatnonzero(live.to_numpy()):
+        t0 = life["months"].iat[i]
+        s = model.survival(np.concatenate([[t0], t0 + grid]), X[i:i + 1])[0]
+        expected.append(float(s[1:].sum() / max(s[0], 1e-9)))
+    per = life[live].copy()
+    per["expected_months"] = expected
+    per["ltv"] = per["arr"] / 12 * margin * per["expected_months"]
+    km_all = kaplan_meier(life["months"].to_numpy(), life["churned"].to_numpy(), life["entry"].to_numpy())
+    km = {}
+    by_segment = []
+    for s in segments:
+        part = life[life["segment"] == s]
+        curve = kaplan_meier(part["months"].to_numpy(), part["churned"].to_numpy(), part["entry"].to_numpy())
+        km[s] = [(m, float(np.asarray(curve.at(m)).ravel()[0])) for m in (6, 12, 18, 24, 36)]
+        pl = per[per["segment"] == s]
+        by_segment.append({"segment": s, "accounts": len(part), "live": len(pl), "churned": int(part["churned"].sum()),
+                           "mean_ltv": float(pl["ltv"].mean()) if len(pl) else 0.0,
+                           "total_ltv": float(pl["ltv"].sum()), "mean_arr": float(pl["arr"].mean()) if len(pl) else 0,
+                           "expected_months": float(pl["expected_months"].mean()) if len(pl) else 0.0})
+    return LTV(margin, horizon_months, per, by_segment, km, model.hazard_ratios(), km_all.median(),
+               int(life["churned"].sum()), len(life))
+
+
+# --- cohorts ---------------------------------------------------------------------------------------
+
+
+def cohorts(book: outcomes.Book, *, today: dt.date, by: str = "quarter", steps: int = 6,
+            step_months: int = 3, last_quarters: int = 8) -> list[dict[str, Any]]:
+    """Logo and revenue retention of the accounts grouped by start quarter (the last ``last_quarters``)
+    or by segment (``by="segment"``), every ``step_months``; None where the cohort is not that old yet.
+
+    Measured on month starts: the base is the ARR on the first month start after the account began."""
+    c = book.contracts
+    if c.empty:
+        return []
+    first = c.groupby("account_id")["start"].min()
+    segment = c.groupby("account_id")["segment"].first().replace("", "unknown")
+    base_month = (first + pd.offsets.MonthBegin(1)).dt.date
+    if by == "segment":
+        key = segment
+    else:
+        key = first.dt.year.astype(str) + "-Q" + ((first.dt.month - 1) // 3 + 1).astype(str)
+        keep = sorted(key.unique())[-last_quarters:]
+        key = key[key.isin(keep)]
+    starts = set(base_month[key.index])
+    months = sorted(starts | {outcomes.add_months(m, k * step_months) for m in starts for k in range(1, steps + 1)})
+    months = [m for m in months if m <= today]
+    grid = pd.DataFrame({m: book.arr_by_account(m) for m in months}).reindex(first.index).fillna(0.0)
+    out = []
+    for label, accounts in key.groupby(key).groups.items():
+        base = np.array([grid.at[a, base_month[a]] if base_month[a] in grid.columns else 0.0 for a in accounts])
+        logo: list[float | None] = []
+        revenue: list[float | None] = []
+        for k in range(1, steps + 1):
+            ages = [outcomes.add_months(base_month[a], k * step_months) for a in accounts]
+            old = np.array([m in grid.columns for m in ages])
+            if not old.any() or (by != "segment" and not old.all()):
+                logo.append(None)
+                revenue.append(None)
+                continue
+            later = np.array([grid.at[a, m] for a, m, ok in zip(accounts, ages, old, strict=True) if ok])
+            start = base[old]
+            paying = start > 0
+            logo.append(float((later[paying] > 0).mean()) if paying.any() else None)
+            revenue.append(float(later[paying].sum() / start[paying].sum()) if paying.any() else None)
+        out.append({"cohort": str(label), "accounts": len(accounts), "arr": float(base.sum()),
+                    "logo": logo, "revenue": revenue})
+    return sorted(out, key=lambda r: r["cohort"])

@@ -1,0 +1,52 @@
+"""The churn risk model and its daily scores."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from csops.customers.models import Account
+
+
+class ChurnModel(models.Model):
+    """One training of the churn risk model: its held-out figures and the fitted model itself.
+
+    ``artifact`` is the pickled model written by ``csops insights train`` on this server; it is
+    only ever read back from this table, never taken from a user."""
+
+    trained_at = models.DateTimeField(_("trained at"), default=timezone.now)
+    trained_on = models.DateField(_("history up to"))
+    horizon_days = models.PositiveIntegerField(_("horizon (days)"))
+    scorecard_key = models.CharField(_("scorecard"), max_length=64, blank=True)
+    model_name = models.CharField(_("model"), max_length=40)
+    metrics = models.JSONField(_("held-out figures"), default=dict)
+    features = models.JSONField(_("features"), default=list)
+    rows = models.PositiveIntegerField(_("training rows"), default=0)
+    artifact = models.BinaryField()
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+        verbose_name = _("churn model")
+
+    def __str__(self) -> str:
+        return f"{self.model_name} {self.trained_on}"
+
+
+class ChurnRisk(models.Model):
+    """An account's probability of churning within the model's horizon, as scored on ``day``."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="churn_risks")
+    day = models.DateField(_("day"))
+    probability = models.FloatField(_("churn probability"))
+    drivers = models.JSONField(_("top drivers"), default=list, blank=True)  # [[feature, points], ...]
+    model = models.ForeignKey(ChurnModel, on_delete=models.CASCADE, related_name="scores")
+
+    class Meta:
+        ordering = ["-day", "-probability"]
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="churn_risk_unique_day")]
+        indexes = [models.Index(fields=["day", "-probability"])]
+        verbose_name = _("churn risk")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day} {self.probability:.2f}"
