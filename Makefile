@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint test-sqlite test-postgres clean
+.PHONY: run test lint test-sqlite test-postgres clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,14 @@ run: $(VENV)/.run-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
-test-sqlite: $(VENV)/.dev-installed
+# The browser tests drive Debian's Chromium through Playwright (installed by the dev extra).
+chromium: | $(BIN)/python
+	$(BIN)/python tests/browser/ensure_chromium.py
+
+test-sqlite: $(VENV)/.dev-installed chromium
 	$(BIN)/pytest
 
-test-postgres: $(VENV)/.dev-installed
+test-postgres: $(VENV)/.dev-installed chromium
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest -m "not sqlite_only"
 
 test: lint test-sqlite test-postgres

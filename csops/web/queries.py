@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OrderBy, Q, QuerySet
+from django.db.models import Count, F, Max, OrderBy, Q, QuerySet
 
-from csops.customers.models import Account, Activity, Contact, ContactRole
+from csops.customers.models import Account, Activity, Contact, ContactRole, Contract
 from csops.users.models import Role, User
 
 PAGE_SIZE = 50
@@ -54,6 +54,19 @@ class AccountFilters:
     stage: str = ""
     renewal_days: int | None = None
     sort: str = DEFAULT_SORT
+    # Drill-downs from the dashboard: a product, a health grade, one month's ARR movement.
+    product: str = ""
+    health: str = ""
+    movement: str = ""
+    month: dt.date | None = None
+    maturity: int | None = None  # a maturity level of ``product`` (csops.journey)
+    touch: str = ""  # a touch model, or "none" (csops.playbooks)
+    cta: str = ""  # "open" or "overdue": accounts with such CTAs (csops.playbooks)
+
+    def dashboard_filters(self) -> Any:
+        from csops.web.dashboard import DashboardFilters
+
+        return DashboardFilters(product=self.product, segment=self.segment, owner=self.owner)
 
 
 def filter_accounts(filters: AccountFilters, *, user: Any, today: dt.date) -> QuerySet[Account]:
@@ -70,10 +83,42 @@ def filter_accounts(filters: AccountFilters, *, user: Any, today: dt.date) -> Qu
         qs = qs.filter(segment=filters.segment)
     if filters.stage:
         qs = qs.filter(lifecycle_stage=filters.stage)
-    if filters.renewal_days:
-        qs = qs.filter(
-            next_renewal_date__gte=today, next_renewal_date__lte=today + dt.timedelta(days=filters.renewal_days)
+    renewal_range = (today, today + dt.timedelta(days=filters.renewal_days or 0))
+    if filters.product:
+        # With a product, "renews soon" means that product's contract does (as on the dashboard).
+        contracts = Contract.objects.filter(product__code=filters.product, status__in=Contract.LIVE_STATUSES)
+        if filters.renewal_days:
+            contracts = contracts.filter(renewal_date__range=renewal_range)
+        if not filters.movement:  # a movement already speaks of the product (and churn leaves none live)
+            qs = qs.filter(pk__in=contracts.values("account_id"))
+    elif filters.renewal_days:
+        # The account's next renewal is its earliest live one, even a date already past (stale data);
+        # a second contract renewing within the window still counts, as on the dashboard.
+        renewing = Contract.objects.filter(status__in=Contract.LIVE_STATUSES, renewal_date__range=renewal_range)
+        qs = qs.filter(Q(next_renewal_date__range=renewal_range) | Q(pk__in=renewing.values("account_id")))
+    if filters.health:
+        from csops.web.dashboard import filter_by_grade
+
+        qs = filter_by_grade(qs, filters.health, product=filters.product)
+    if filters.maturity is not None:
+        from csops.web.dashboard import filter_by_maturity
+
+        qs = filter_by_maturity(qs, filters.maturity, product=filters.product)
+    if filters.touch:
+        from csops.web.dashboard import filter_by_touch
+
+        qs = filter_by_touch(qs, filters.touch)
+    if filters.cta:
+        from csops.web.dashboard import filter_by_cta
+
+        qs = filter_by_cta(qs, filters.cta, today=today)
+    if filters.movement and filters.month:
+        from csops.web.dashboard import movement_account_ids
+
+        ids = movement_account_ids(
+            filters.dashboard_filters(), user=user, month=filters.month, kind=filters.movement, today=today
         )
+        qs = qs.filter(pk__in=ids)
     return qs.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
 
 
@@ -122,6 +167,56 @@ def contact_warnings(contacts: list[Contact]) -> ContactWarnings:
         if keys(p) & operator_keys:
             warnings.promoter_is_operator.append(p.name)
     return warnings
+
+
+# A decision maker or promoter not met for this long is a gap the CSM should close.
+STALE_TOUCH_DAYS = 90
+_INFLUENCE_ROWS = ("high", "medium", "low", "")
+
+
+@dataclass
+class PowerMap:
+    rows: list[tuple[str, list[Contact]]]  # influence ("" = not judged yet) -> key people
+    others: list[Contact]  # plain users nobody has placed yet: listed compactly, not as cards
+    former: list[Contact]  # people who left: kept for the history, apart from the map
+    stale: list[Contact]  # key people (decision makers, promoters) not touched for STALE_TOUCH_DAYS
+    detractors: list[Contact]  # high-influence people with a negative sentiment
+
+
+def contacts_with_last_touch(account: Account) -> list[Contact]:
+    """The account's contacts, each with ``last_touch``: the newest activity they took part in."""
+    return list(account.contacts.annotate(last_touch=Max("activities__occurred_at")))
+
+
+def _is_key(contact: Contact) -> bool:
+    # An enterprise customer has a hundred users; the map shows who decides, champions and runs
+    # the product, plus anyone the CSM has judged.
+    return contact.role != ContactRole.USER or bool(contact.influence or contact.sentiment)
+
+
+def power_map(contacts: list[Contact], *, now: dt.datetime) -> PowerMap:
+    """Arrange key people by influence; flag key people out of touch and influential detractors."""
+    active = [c for c in contacts if c.is_active]
+    order = {ContactRole.DECISION_MAKER: 0, ContactRole.PROMOTER: 1, ContactRole.OPERATOR: 2, ContactRole.USER: 3}
+    key = [c for c in active if _is_key(c)]
+    rows = []
+    for influence in _INFLUENCE_ROWS:
+        people = sorted((c for c in key if c.influence == influence), key=lambda c: (order.get(c.role, 9), c.name))
+        if people:
+            rows.append((influence, people))
+    cutoff = now - dt.timedelta(days=STALE_TOUCH_DAYS)
+    stale = [
+        c for c in active
+        if c.role in (ContactRole.DECISION_MAKER, ContactRole.PROMOTER)
+        and (getattr(c, "last_touch", None) is None or c.last_touch < cutoff)
+    ]
+    return PowerMap(
+        rows=rows,
+        others=sorted((c for c in active if not _is_key(c)), key=lambda c: c.name),
+        former=sorted((c for c in contacts if not c.is_active), key=lambda c: c.name),
+        stale=stale,
+        detractors=[c for c in active if c.influence == "high" and c.sentiment == "negative"],
+    )
 
 
 @dataclass

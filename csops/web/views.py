@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -29,8 +33,18 @@ from csops.customers.models import Account, ContactRole
 from csops.customers.permissions import can_assign_owner, can_edit_account
 from csops.customers.services.accounts import do_assign_owner, do_log_activity
 from csops.users import ratelimit
-from csops.web import queries
-from csops.web.forms import AccountFilterForm, ActivityForm, LoginForm, OwnerForm, PreferencesForm
+from csops.web import charts, dashboard, queries, search
+from csops.web.dashboard import Dashboard, DashboardFilters
+from csops.web.forms import (
+    AccountFilterForm,
+    ActivityForm,
+    ContactStanceForm,
+    DashboardFilterForm,
+    LoginForm,
+    OwnerForm,
+    PreferencesForm,
+)
+from csops.web.services import do_set_contact_stance
 
 # Rate-limit scopes for failed logins (csops.users.ratelimit): one counter per client IP
 # and one per email, so neither spraying one password over many emails from one address
@@ -141,6 +155,124 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(request, "web/preferences.html", {"form": form})
 
 
+# ----------------------------------------------------------------------------- dashboard
+
+DASHBOARD_CACHE_SECONDS = 300
+
+
+def _cached_dashboard(filters: DashboardFilters, *, user: Any, today: Any) -> Dashboard:
+    # The key holds a stamp of the data: a new contract, activity or score rebuilds at once.
+    who = user.pk if filters.owner == queries.OWNER_MINE else None
+    key = "web-dashboard:" + hashlib.sha256(
+        repr((filters, who, today, dashboard.data_stamp())).encode()
+    ).hexdigest()
+    board = cache.get(key)
+    if board is None:
+        board = dashboard.build_dashboard(filters, user=user, today=today)
+        cache.set(key, board, DASHBOARD_CACHE_SECONDS)
+    return board
+
+
+@require_GET
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    form = DashboardFilterForm(request.GET, owners=list(queries.assignable_owners()))
+    filters = form.filters()
+    board = _cached_dashboard(filters, user=request.user, today=timezone.localdate())
+    currency = settings.CSOPS_COMPANY_CURRENCY
+    context = {
+        "form": form,
+        "board": board,
+        "currency": currency,
+        "figures": charts.figures(board, currency),
+        "movement_labels": charts.movement_labels(),
+        "grade_labels": charts.grade_labels(),
+        "drill": {
+            "all": charts.drill_url(filters, sort="-arr"),
+            "at_risk": charts.drill_url(filters, health="red", sort="-arr"),
+            "renewals": {w.days: charts.drill_url(filters, renewal=w.days, sort="renewal") for w in board.renewals},
+            "health": {g: charts.drill_url(filters, health=g, sort="-arr") for g in charts.grade_labels()},
+            "months": {
+                m.label: {k: charts.drill_url(filters, movement=k, month=m.label) for k in dashboard.MOVEMENT_KINDS}
+                for m in board.months
+            },
+        },
+    }
+    context["pending_sections"] = [
+        (key, title) for key, title in _FUTURE_SECTIONS if board.sections.get(key) is None
+    ]
+    context["panels"] = _panel_links(board, filters)
+    return render(request, "web/dashboard.html", context)
+
+
+def _panel_links(board: Dashboard, filters: DashboardFilters) -> dict[str, Any]:
+    """The tables under the journey and playbooks charts, each row with its drill-down link."""
+    drill = charts.drill_url
+    out: dict[str, Any] = {}
+    if board.sections.get("maturity") is not None:
+        out["maturity"] = [
+            (p, [(r, drill(filters, product=p.code, maturity=r.level, sort="-arr")) for r in p.levels])
+            for p in board.sections["maturity"]
+        ]
+    if board.sections.get("touch") is not None:
+        out["touch"] = [(r, drill(filters, touch=r.touch_model, sort="-arr")) for r in board.sections["touch"]]
+    if board.sections.get("ctas") is not None:
+        section = board.sections["ctas"]
+        out["ctas"] = {
+            "section": section,
+            "open": drill(filters, cta="open"), "overdue": drill(filters, cta="overdue"),
+            "months": [(m, drill(filters, cta=f"created-{m.label}"), drill(filters, cta=f"closed-{m.label}"))
+                       for m in section.months],
+        }
+    return out
+
+
+# Panels whose data comes from apps still being built; each shows as pending until it registers.
+_FUTURE_SECTIONS = (
+    ("maturity", gettext_lazy("Maturity distribution per product")),
+    ("touch", gettext_lazy("Touch-model coverage")),
+    ("ctas", gettext_lazy("CTA throughput")),
+)
+
+
+def _plotly_bundle() -> tuple[bytes, bytes, str]:
+    """plotly.min.js from the installed plotly package, raw and gzipped, read once per process."""
+    global _PLOTLY
+    if _PLOTLY is None:
+        import plotly
+
+        raw = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+        _PLOTLY = (raw, gzip.compress(raw, 6, mtime=0), plotly.__version__)
+    return _PLOTLY
+
+
+_PLOTLY: tuple[bytes, bytes, str] | None = None
+
+
+@require_GET
+def plotly_js(request: HttpRequest, version: str) -> HttpResponse:
+    """Served from the package, never a CDN; the URL holds the version so browsers keep it a year."""
+    raw, packed, current = _plotly_bundle()
+    if version != current:
+        return redirect("plotly-js", version=current)
+    gz = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = HttpResponse(packed if gz else raw, content_type="text/javascript; charset=utf-8")
+    if gz:
+        response["Content-Encoding"] = "gzip"
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
+# ----------------------------------------------------------------------------- search
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    query = (request.GET.get("q") or "")[:200]
+    results = search.search(query, user=request.user)
+    return render(request, "web/search.html", {"results": results, "q": query})
+
+
 # ----------------------------------------------------------------------------- account list
 
 
@@ -196,7 +328,8 @@ _CONTACT_ROLE_ORDER = {
 def _detail_context(request: HttpRequest, account: Account, **extra: Any) -> dict[str, Any]:
     contracts = list(account.contracts.select_related("product"))
     contacts = sorted(
-        account.contacts.all(), key=lambda c: (not c.is_active, _CONTACT_ROLE_ORDER.get(c.role, 9), c.name)
+        queries.contacts_with_last_touch(account),
+        key=lambda c: (not c.is_active, _CONTACT_ROLE_ORDER.get(c.role, 9), c.name),
     )
     may_edit = can_edit_account(request.user, account)
     may_assign = can_assign_owner(request.user)
@@ -206,6 +339,8 @@ def _detail_context(request: HttpRequest, account: Account, **extra: Any) -> dic
         "plans": sorted({c.plan for c in contracts if c.is_live and c.plan}),
         "contacts": contacts,
         "contact_warnings": queries.contact_warnings(contacts),
+        "power_map": queries.power_map(contacts, now=timezone.now()),
+        "stale_touch_days": queries.STALE_TOUCH_DAYS,
         "handoff": account.handoffs.select_related("accepted_by").first(),
         "timeline": queries.timeline(account, before=_cursor(request.GET.get("before"))),
         "may_edit": may_edit,
@@ -214,6 +349,8 @@ def _detail_context(request: HttpRequest, account: Account, **extra: Any) -> dic
     }
     if may_edit and "activity_form" not in extra:
         context["activity_form"] = ActivityForm(account=account)
+    if may_edit:
+        context["stance_form"] = ContactStanceForm(account=account)
     if may_assign and "owner_form" not in extra:
         context["owner_form"] = OwnerForm(initial={"owner": account.owner_id})
     context.update(extra)
@@ -264,6 +401,23 @@ def account_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "web/_activity_item.html", {"activity": activity, "fresh": True}, status=201)
     messages.success(request, _("Activity logged."))
     return redirect(reverse("account-detail", args=[account.pk]) + "#timeline")
+
+
+@require_POST
+def account_power_map(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(pk)
+    if not can_edit_account(request.user, account):
+        raise PermissionDenied(_("You may not change this account's contacts."))
+    form = ContactStanceForm(request.POST, account=account)
+    if not form.is_valid():
+        messages.error(request, _("Choose a person of this account, an influence and a sentiment from the lists."))
+    else:
+        data = form.cleaned_data
+        contact = data["contact"]
+        if do_set_contact_stance(contact, influence=data["influence"], sentiment=data["sentiment"],
+                                 actor=request.user):
+            messages.success(request, _("%(contact)s updated on the power map.") % {"contact": contact})
+    return redirect(reverse("account-detail", args=[account.pk]) + "#contacts-h")
 
 
 @require_POST

@@ -17,7 +17,7 @@ def test_the_account_page_shows_the_header(client_as, victor, acme):
     assert "ACME-1" in html
     assert "¥6,000,000" in html
     assert "Enterprise" in html  # the plan
-    assert "2026-04-01" in html
+    assert "2026/04/01" in html  # the renewal date, in the reader's locale (ja: Y/m/d)
     assert "Alice" in html
 
 
@@ -55,7 +55,7 @@ def test_the_account_page_shows_contracts_and_the_latest_handoff(client_as, vict
     html = client_as(victor).get(url(acme)).content.decode()
     assert "Document Delivery" in html and "¥500,000" in html
     assert "Cut paper invoices by 80%" in html and "SSO by June" in html and "Busy season in March" in html
-    assert "2025-06-01" in html
+    assert "2025/06/01" in html
     assert "Old goals" not in html
 
 
