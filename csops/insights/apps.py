@@ -17,4 +17,4 @@ class InsightsConfig(AppConfig):
         from csops.pipeline.registry import register_step
 
         register_step("insights", run_insights_day, order=PIPELINE_ORDER,
-                      description="churn risk of every account with a health snapshot that day")
+                      description="churn risk of the day's health snapshots, then the revenue forecast")

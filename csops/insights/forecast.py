@@ -73,6 +73,7 @@ class Forecast:
     by_segment: list[dict[str, Any]]
     by_owner: list[dict[str, Any]]
     rates: dict[str, Rates]
+    by_product: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def current_arr(self) -> float:
@@ -148,9 +149,10 @@ def forecast(book: outcomes.Book, *, today: dt.date, risk: dict[int, float] | No
     quarters = _quarters(live, mult, arr0, months)
     by_segment = _breakdown(live, mult, arr0, "segment")
     by_owner = _breakdown(live, mult, arr0, "owner_id")
+    by_product = _breakdown(live, mult, arr0, "product")
     return Forecast(today, months, expected.tolist(), low.tolist(), high.tolist(), quarters,
                     sorted(renewal_rows, key=lambda x: x["date"]), retention_history(book, today=today),
-                    arr_history(book, today=today), by_segment, by_owner, rates)
+                    arr_history(book, today=today), by_segment, by_owner, rates, by_product)
 
 
 def _account_matrix(live: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,13 +183,21 @@ def _quarters(live: pd.DataFrame, mult: np.ndarray, arr0: np.ndarray, months: li
 
 
 def _breakdown(live: pd.DataFrame, mult: np.ndarray, arr0: np.ndarray, column: str) -> list[dict[str, Any]]:
+    """Per value of ``column``: ARR now, expected in 3 and 12 months, and next quarter's GRR and NRR
+    over that slice's accounts (the dashboard shows the slice its filter selects)."""
     out = []
-    for key, idx in live.reset_index(drop=True).groupby(column, dropna=False).indices.items():
+    frame = live.reset_index(drop=True)
+    for key, idx in frame.groupby(column, dropna=False).indices.items():
         now = float(arr0[idx].sum())
-        q = (mult[:, idx, 3] * arr0[None, idx]).sum(axis=1).mean()
+        sub = frame.iloc[idx]
+        start, _ = _account_matrix(sub, arr0[None, idx])
+        later, _ = _account_matrix(sub, mult[:, idx, 3] * arr0[None, idx])
+        base = start.sum()
+        grr = float((np.minimum(later, start).sum(axis=1) / base).mean()) if base > 0 else None
+        nrr = float((later.sum(axis=1) / base).mean()) if base > 0 else None
         y = (mult[:, idx, 12] * arr0[None, idx]).sum(axis=1).mean()
-        out.append({"key": None if pd.isna(key) else key, "arr": now, "next_quarter": float(q),
-                    "twelve_months": float(y)})
+        out.append({"key": None if pd.isna(key) else key, "arr": now, "next_quarter": float(later.sum(axis=1).mean()),
+                    "twelve_months": float(y), "grr": grr, "nrr": nrr})
     return sorted(out, key=lambda r: -r["arr"])
 
 

@@ -200,14 +200,16 @@ def score_day(day: dt.date, *, model: ChurnModel | None = None) -> int:
 
 def run_insights_day(day: dt.date, *, progress: Any = None) -> str:
     """The daily pipeline step: score today's snapshots with the current model (training one first
-    when there is none yet)."""
+    when there is none yet), then record the revenue forecast the dashboard shows."""
+    from csops.insights.revenue import record_forecast
+
     model = current_model()
     trained = ""
     if model is None:
         result = train(today=day)
         model = result.model
         trained = result.summary() + "; "
-        if model is None:
-            return trained.rstrip("; ")
-    n = score_day(day, model=model)
-    return f"{trained}churn risk scored for {n} accounts"
+    n = score_day(day, model=model) if model is not None else 0
+    record_forecast(day, model=model)
+    scored = f"churn risk scored for {n} accounts" if model is not None else "no churn model"
+    return f"{trained}{scored}; revenue forecast recorded"

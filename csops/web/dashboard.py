@@ -553,6 +553,12 @@ def data_stamp() -> tuple[Any, ...]:
         stamp.append(Cta.objects.exclude(status="closed").count())
     except ImportError:
         pass
+    try:
+        from csops.insights.models import RevenueForecast
+
+        stamp.append(RevenueForecast.objects.aggregate(t=Max("computed_at"))["t"])
+    except ImportError:
+        pass
     return tuple(tuple(s) if not isinstance(s, int | str | dt.datetime | type(None)) else s for s in stamp)
 
 
@@ -733,3 +739,58 @@ def filter_by_cta(qs: QuerySet[Account], which: str, *, today: dt.date) -> Query
     if which == "overdue":
         ctas = ctas.filter(status=CtaStatus.OPEN, due_on__lt=today)
     return qs.filter(pk__in=ctas.values("account_id"))
+
+
+@dataclass
+class ForecastPanel:
+    """Next quarter as the daily forecast (csops.insights) sees it, for the slice the filters select."""
+
+    day: dt.date | None  # None: no forecast recorded yet
+    scope: str = "company"  # "company", "segment", "owner" or "product"; "company" too when filters combine
+    combined_filters: bool = False
+    end: dt.date | None = None  # the day the quarter ends
+    arr_now: float = 0.0
+    arr: float = 0.0
+    arr_low: float | None = None  # intervals are recorded for the whole company only
+    arr_high: float | None = None
+    grr: float | None = None
+    grr_low: float | None = None
+    grr_high: float | None = None
+    nrr: float | None = None
+    nrr_low: float | None = None
+    nrr_high: float | None = None
+
+
+@register_section("forecast", "insights")
+def forecast_section(filters: DashboardFilters, user: Any, today: dt.date) -> ForecastPanel | None:
+    try:
+        from csops.insights.revenue import latest_forecast
+    except ImportError:
+        return None
+    row = latest_forecast()
+    if row is None or not row.next_quarter:
+        return ForecastPanel(day=None)
+    q = row.next_quarter
+    end = dt.date.fromisoformat(q["end"])
+    owner: int | None | str = filters.owner
+    if owner == "mine":
+        owner = getattr(user, "pk", None)
+    elif owner == "none":
+        owner = None
+    elif owner:
+        owner = int(owner) if str(owner).isdigit() else owner
+    chosen = [(dim, value) for dim, value in (("segment", filters.segment), ("owner", owner if filters.owner else ""),
+                                              ("product", filters.product)) if value != ""]
+    if len(chosen) == 1:
+        dim, value = chosen[0]
+        rows = {"segment": row.by_segment, "owner": row.by_owner, "product": row.by_product}[dim]
+        match = next((r for r in rows if r["key"] == value), None)
+        if match is None:  # nothing live in that slice
+            return ForecastPanel(day=row.day, scope=dim, end=end)
+        return ForecastPanel(day=row.day, scope=dim, end=end, arr_now=match["arr"], arr=match["next_quarter"],
+                             grr=match.get("grr"), nrr=match.get("nrr"))
+    return ForecastPanel(
+        day=row.day, combined_filters=len(chosen) > 1, end=end, arr_now=row.arr_now, arr=q["arr"],
+        arr_low=q["arr_low"], arr_high=q["arr_high"], grr=q["grr"], grr_low=q["grr_low"], grr_high=q["grr_high"],
+        nrr=q["nrr"], nrr_low=q["nrr_low"], nrr_high=q["nrr_high"],
+    )

@@ -231,6 +231,7 @@ _FUTURE_SECTIONS = (
     ("maturity", gettext_lazy("Maturity distribution per product")),
     ("touch", gettext_lazy("Touch-model coverage")),
     ("ctas", gettext_lazy("CTA throughput")),
+    ("forecast", gettext_lazy("Forecast: next quarter")),
 )
 
 

@@ -163,7 +163,8 @@ class Command(BaseCommand):
 
     def _seed_demo(self, options: dict[str, Any]) -> None:
         from csops.insights import risk
-        from csops.insights.models import ChurnRisk
+        from csops.insights.models import ChurnRisk, RevenueForecast
+        from csops.insights.revenue import record_forecast
 
         model = risk.current_model()
         trained = "kept the current churn model"
@@ -178,4 +179,8 @@ class Command(BaseCommand):
         scored = 0
         if day and not ChurnRisk.objects.filter(day=day).exists():
             scored = risk.score_day(day, model=model)
-        self.stdout.write(f"insights seed-demo: {trained}; {scored} accounts scored")
+        forecast_note = ""
+        if day and not RevenueForecast.objects.filter(day=day).exists():
+            record_forecast(day, model=model)
+            forecast_note = f"; revenue forecast recorded for {day}"
+        self.stdout.write(f"insights seed-demo: {trained}; {scored} accounts scored{forecast_note}")
