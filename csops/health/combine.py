@@ -85,9 +85,44 @@ def assessment_decay(age_days: int | None, max_age_days: int) -> float:
     return max(0.0, 1.0 - (age_days - max_age_days) / max_age_days)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The final weights for one pattern of measures with data: they do not depend on the values."""
+
+    covered: float  # percent of the configured weight that had data
+    weights: tuple[tuple[str, float], ...]  # (measure key, final weight in percent), in scorecard order
+
+
+def _plan(defn: ScorecardDef, present: frozenset[str], decay: float) -> _Plan:
+    covered = 0.0
+    group_parts: list[tuple[float, list[tuple[MeasureDef, float]]]] = []
+    for group in defn.groups:
+        here = [m for m in group.measures if m.key in present]
+        present_weight = sum(m.weight for m in here)
+        covered += group.weight * present_weight / 100.0
+        if not here or present_weight <= 0:
+            continue
+        # Within the group, the present measures share the group's weight (missing ones drop out);
+        # a stale assessment keeps only its decayed share, and the group loses the rest.
+        parts = [(m, m.weight / present_weight * (decay if m.type == "assessment" else 1.0)) for m in here]
+        kept = sum(share for _, share in parts)
+        if kept > 0:
+            group_parts.append((group.weight * kept, parts))
+    total = sum(w for w, _ in group_parts)
+    weights: list[tuple[str, float]] = []
+    if total > 0:
+        for group_weight, parts in group_parts:
+            kept = sum(share for _, share in parts)
+            weights.extend((m.key, group_weight / total * share / kept * 100.0) for m, share in parts)
+    return _Plan(covered=covered, weights=tuple(weights))
+
+
 def combine(defn: ScorecardDef, scores: Mapping[str, float | None], *,
-            assessment_age_days: int | None = None) -> Combined:
-    """One account's overall score from its measures' 0-100 scores (a missing key counts as no data)."""
+            assessment_age_days: int | None = None, plans: dict | None = None) -> Combined:
+    """One account's overall score from its measures' 0-100 scores (a missing key counts as no data).
+
+    ``plans``: a dict the caller keeps across the accounts of one scorecard and day, so that the
+    weights of each pattern of missing measures are worked out once (10,000 accounts share a few)."""
     flags: list[str] = []
     max_age = defn.assessment.max_age_days if defn.assessment is not None else 90
     decay = assessment_decay(assessment_age_days, max_age)
@@ -96,38 +131,20 @@ def combine(defn: ScorecardDef, scores: Mapping[str, float | None], *,
         flags.append(STALE_ASSESSMENT)
     if has_assessment_measures and assessment_age_days is None:
         flags.append(NO_ASSESSMENT)
-
-    covered = 0.0
-    group_parts: list[tuple[float, list[tuple[MeasureDef, float, float]]]] = []
-    for group in defn.groups:
-        present = [(m, scores.get(m.key)) for m in group.measures if scores.get(m.key) is not None]
-        covered += group.weight * sum(m.weight for m, _ in present) / 100.0
-        present_weight = sum(m.weight for m, _ in present)
-        if not present or present_weight <= 0:
-            continue
-        # Within the group, the present measures share the group's weight (missing ones drop out);
-        # a stale assessment keeps only its decayed share, and the group loses the rest.
-        parts = []
-        kept = 0.0
-        for m, s in present:
-            share = m.weight / present_weight * (decay if m.type == "assessment" else 1.0)
-            kept += share
-            parts.append((m, share, float(s)))  # type: ignore[arg-type]
-        if kept > 0:
-            group_parts.append((group.weight * kept, parts))
+    present = frozenset(k for k, v in scores.items() if v is not None)
+    key = (present, decay)
+    plan = plans.get(key) if plans is not None else None
+    if plan is None:
+        plan = _plan(defn, present, decay)
+        if plans is not None:
+            plans[key] = plan
+    covered = plan.covered
     if covered < 100.0 - 1e-9:
         flags.append(MISSING_DATA)
-    total = sum(w for w, _ in group_parts)
-    if total <= 0:
+    if not plan.weights:
         return Combined(score=None, coverage=round(covered / 100.0, 6), flags=[*flags, NO_DATA])
-    weights: dict[str, float] = {}
-    contributions: dict[str, float] = {}
-    for group_weight, parts in group_parts:
-        kept = sum(share for _, share, _ in parts)
-        for m, share, s in parts:
-            weight = group_weight / total * share / kept * 100.0
-            weights[m.key] = weight
-            contributions[m.key] = weight * s / 100.0
+    weights = dict(plan.weights)
+    contributions = {k: w * float(scores[k]) / 100.0 for k, w in plan.weights}  # type: ignore[arg-type]
     score = sum(contributions.values())
     return Combined(score=_clamp(score), coverage=round(covered / 100.0, 6), weights=weights,
                     contributions=contributions, flags=flags)

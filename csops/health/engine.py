@@ -270,14 +270,16 @@ def score_accounts(defn: ScorecardDef, raw: Raw, accounts: Sequence[Scope]) -> l
                     by_segment.setdefault(a.segment, []).append(v)
             peers[m.key] = {seg: sorted(vs) for seg, vs in by_segment.items()}
     out = []
+    plans: dict = {}  # weights per pattern of missing measures, worked out once (combine.combine)
+    columns = [(m, raw.values.get(m.key, {}), peers.get(m.key, {})) for m in defn.measures]
     for a in accounts:
         scores: dict[str, float | None] = {}
         raws: dict[str, float | None] = {}
-        for m in defn.measures:
-            value = raw.values.get(m.key, {}).get(a.id)
+        for m, values, by_segment in columns:
+            value = values.get(a.id)
             raws[m.key] = value
-            scores[m.key] = _normalise_sorted(m, value, peers.get(m.key, {}).get(a.segment, ()))
-        result = combine.combine(defn, scores, assessment_age_days=raw.assessment_age.get(a.id))
+            scores[m.key] = _normalise_sorted(m, value, by_segment.get(a.segment, ()))
+        result = combine.combine(defn, scores, assessment_age_days=raw.assessment_age.get(a.id), plans=plans)
         breakdown = {
             m.key: {
                 "group": m.group,

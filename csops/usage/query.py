@@ -255,10 +255,20 @@ def _raw_events(con: Any) -> ir.Table:
         table = con.read_parquet(str(events_dir(lake)), table_name="csops_events")
     # Spark reads timestamp[us, UTC] as a plain timestamp: the session time zone is UTC, so the
     # values are the same instants; cast so that both engines see one schema.
+    schema = table.schema()
     return table.select(
-        *[table[name].cast(dtype).name(name) if dtype != table.schema()[name] else table[name]
+        *[table[name].cast(dtype).name(name) if not _same_type(schema[name], dtype) else table[name]
           for name, dtype in _LAKE_SCHEMA.items()]
     )
+
+
+def _same_type(found: Any, wanted: Any) -> bool:
+    """Equal, or both microsecond timestamps in the same zone (DuckDB reports scale 6, the schema none):
+    a no-op cast in every filter would keep DuckDB from using the Parquet statistics."""
+    if found == wanted:
+        return True
+    return (found.is_timestamp() and wanted.is_timestamp() and found.timezone == wanted.timezone
+            and found.scale in (None, 6) and wanted.scale in (None, 6))
 
 
 def _identity_tables(con: Any, account_external_id: str | None) -> tuple[ir.Table | None, ir.Table | None]:
@@ -469,11 +479,20 @@ def _offset_segments(tz: dt.tzinfo, start: dt.datetime, end: dt.datetime) -> lis
     return segments
 
 
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _duckdb_epoch_us(ts: dt.datetime) -> int:  # type: ignore[empty-body]
+    """DuckDB: microseconds since the epoch of a TIMESTAMPTZ, as an integer."""
+
+
 def _local_day_number(ts: ir.TimestampValue, segments: Sequence[tuple[dt.datetime | None, int]]) -> ir.IntegerValue:
     """Days since 1970-01-01 of ``ts`` in local time, as an integer (the same on every engine)."""
+    # DuckDB: integer arithmetic on the stored microseconds. Ibis's epoch_seconds() compiles there to
+    # EPOCH(CAST(ts AS TIMESTAMP)), a time-zone conversion and a float per event, which made the
+    # health scoring query 25 % slower than the same query written by hand.
+    seconds_since_epoch = _duckdb_epoch_us(ts) // 1_000_000 if engine() == "duckdb" else ts.epoch_seconds()
 
     def shifted(seconds: int) -> ir.IntegerValue:
-        return (ts.epoch_seconds() + seconds) // _SECONDS_PER_DAY
+        return (seconds_since_epoch + seconds) // _SECONDS_PER_DAY
 
     if len(segments) == 1:
         return shifted(segments[0][1])
