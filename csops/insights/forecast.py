@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from csops.insights import outcomes
 from csops.insights.survival import fit_weibull, kaplan_meier
@@ -93,7 +94,12 @@ def _next_renewal(start: pd.Timestamp, renewal: Any, today: pd.Timestamp) -> pd.
 def forecast(book: outcomes.Book, *, today: dt.date, risk: dict[int, float] | None = None,
              risk_horizon: int = 90, sims: int = 2000, seed: int = 0, renewal_dates: dict[int, Any] | None = None,
              ) -> Forecast:
-    """Expected ARR for this month and the next 12, with 10-90 % intervals, and GRR/NRR per quarter."""
+    """Expected ARR for this month and the next 12, with 10-90 % intervals, and GRR/NRR per quarter.
+
+    Vectorised over contracts: each round of renewals (the next one of every contract, then the one
+    a year later where it still falls in the horizon) is one draw of ``sims`` x contracts outcomes,
+    and a contract's ARR multiplier at a month is the level after its last renewal before that month.
+    """
     rng = np.random.default_rng(seed)
     ts = pd.Timestamp(today)
     rates = renewal_rates(book)
@@ -102,75 +108,106 @@ def forecast(book: outcomes.Book, *, today: dt.date, risk: dict[int, float] | No
     live["arr"] = mrr[mrr > 0] * 12
     months = [today] + [outcomes.add_months(today, k) for k in range(1, 13)]
     horizon_end = pd.Timestamp(months[-1])
+    month_ts = pd.DatetimeIndex([pd.Timestamp(m) for m in months]).as_unit("ns").asi8
     n = len(live)
-    # multiplier[s, c, m]: contract c's ARR at month m relative to today, in simulation s
-    mult = np.ones((sims, n, len(months)), dtype=np.float32) if n else np.ones((sims, 0, len(months)))
-    renewal_rows = []
     risk = risk or {}
     renewal_dates = renewal_dates or {}
-    month_ts = np.array([pd.Timestamp(m) for m in months])
-    for j, row in enumerate(live.itertuples()):
-        r = rates.get(row.segment) or rates[""]
-        date = _next_renewal(row.start, renewal_dates.get(row.id, row.renewal), ts)
-        alive = np.ones(sims, dtype=bool)
-        level = np.ones(sims, dtype=np.float32)
-        first = True
-        while date <= horizon_end:
-            p = dict(r.p)
-            if first and row.account_id in risk and (date - ts).days <= risk_horizon:
-                # The account's own risk replaces the segment's churn rate; the rest keep their proportions.
-                rest = 1 - p["churned"]
-                pc = float(risk[row.account_id])
-                p = {o: (pc if o == "churned" else (p[o] / rest * (1 - pc) if rest > 0 else 0)) for o in p}
-            draw = rng.random(sims)
-            cuts = np.cumsum([p["churned"], p["expanded"], p["contracted"]])
-            factor = np.where(draw < cuts[0], 0.0, np.where(draw < cuts[1], r.ratio["expanded"],
-                                                             np.where(draw < cuts[2], r.ratio["contracted"], 1.0)))
-            level = np.where(alive, level * factor, level)
-            alive &= factor > 0
-            after = month_ts > date
-            mult[:, j, after] = level[:, None]
-            if first:
-                expected_factor = (p["expanded"] * r.ratio["expanded"] + p["contracted"] * r.ratio["contracted"]
-                                   + p["renewed"])
-                renewal_rows.append({
-                    "account_id": int(row.account_id), "contract_id": int(row.id), "product": row.product,
-                    "segment": row.segment, "owner_id": row.owner_id, "date": date.date(), "arr": float(row.arr),
-                    "p": p, "expected_arr": float(row.arr) * expected_factor,
-                })
-            first = False
-            date = date + pd.DateOffset(years=1)
     arr0 = live["arr"].to_numpy(dtype=float)
-    totals = (mult * arr0[None, :, None]).sum(axis=1) if n else np.zeros((sims, len(months)))
+    segment_rates = [rates.get(seg) or rates[""] for seg in live["segment"]]
+    base_p = np.array([[r.p["churned"], r.p["expanded"], r.p["contracted"], r.p["renewed"]] for r in segment_rates],
+                      dtype=float).reshape(n, 4)
+    ratio_e = np.array([r.ratio["expanded"] for r in segment_rates], dtype=float)
+    ratio_c = np.array([r.ratio["contracted"] for r in segment_rates], dtype=float)
+    dates = pd.DatetimeIndex([_next_renewal(row.start, renewal_dates.get(row.id, row.renewal), ts)
+                              for row in live.itertuples()], dtype="datetime64[ns]")
+    # An account's own risk replaces its segment's churn rate at a renewal within the model's horizon;
+    # the other outcomes keep their proportions.
+    first_p = base_p.copy()
+    own = live["account_id"].map(risk).to_numpy(dtype=float) if risk else np.full(n, np.nan)
+    near = ~np.isnan(own) & ((dates - ts).days.to_numpy() <= risk_horizon)
+    if near.any():
+        rest = 1 - base_p[near, 0]
+        scale = np.divide(1 - own[near], rest, out=np.zeros_like(rest), where=rest > 0)
+        first_p[near, 1:] = base_p[near, 1:] * scale[:, None]
+        first_p[near, 0] = own[near]
+
+    level = np.ones((sims, n), dtype=np.float32)
+    rounds: list[tuple[np.ndarray, np.ndarray]] = []  # (first month index it applies to, level after it)
+    renewal_rows: list[dict[str, Any]] = []
+    current = dates
+    while n and (active := np.asarray(current <= horizon_end)).any():
+        p = first_p if not rounds else base_p
+        cuts = np.cumsum(p[:, :3], axis=1)
+        draw = rng.random((sims, n))
+        factor = np.where(draw < cuts[:, 0], 0.0, np.where(draw < cuts[:, 1], ratio_e,
+                                                           np.where(draw < cuts[:, 2], ratio_c, 1.0)))
+        factor[:, ~active] = 1.0
+        level = level * factor.astype(np.float32)
+        after = np.where(active, np.searchsorted(month_ts, current.asi8, side="right"), len(months))
+        rounds.append((after, level))
+        if len(rounds) == 1:
+            expected_factor = p[:, 1] * ratio_e + p[:, 2] * ratio_c + p[:, 3]
+            rows = live.iloc[np.flatnonzero(active)]
+            names = ("churned", "expanded", "contracted", "renewed")
+            renewal_rows = [
+                {"account_id": int(a), "contract_id": int(c), "product": prod, "segment": seg, "owner_id": owner,
+                 "date": d.date(), "arr": float(arr), "p": dict(zip(names, pj, strict=True)),
+                 "expected_arr": float(arr * ef)}
+                for a, c, prod, seg, owner, d, arr, pj, ef in zip(
+                    rows["account_id"], rows["id"], rows["product"], rows["segment"], rows["owner_id"],
+                    dates[active], arr0[active], p[active].tolist(), expected_factor[active], strict=True)
+            ]
+        current = current + pd.DateOffset(years=1)
+
+    def level_at(m: int) -> np.ndarray:
+        out = np.ones((sims, n), dtype=np.float32)
+        for after, lv in rounds:
+            hit = after <= m
+            out[:, hit] = lv[:, hit]
+        return out
+
+    # Total ARR per month without a (sims x contracts x months) array: each round changes a contract's
+    # ARR from the month it applies on, so the totals are today's ARR plus the running sum of the
+    # changes, bucketed by that month.
+    totals = np.full((sims, len(months)), float(arr0.sum()))
+    previous = np.ones((sims, n), dtype=np.float32)
+    for after, lv in rounds:
+        change = (lv - previous) * arr0[None, :]
+        bucket = sparse.csr_matrix((np.ones(n), (np.arange(n), after)), shape=(n, len(months) + 1))
+        totals += np.cumsum(np.asarray(change @ bucket), axis=1)[:, :len(months)]
+        previous = lv
+    levels = {m: level_at(m) for m in (3, 6, 9, 12)}
     expected = totals.mean(axis=0)
     expected[0] = float(arr0.sum())  # no renewal happens before today: exact, not simulated
     low, high = np.percentile(totals, 10, axis=0), np.percentile(totals, 90, axis=0)
     low[0] = high[0] = expected[0]
-    quarters = _quarters(live, mult, arr0, months)
-    by_segment = _breakdown(live, mult, arr0, "segment")
-    by_owner = _breakdown(live, mult, arr0, "owner_id")
-    by_product = _breakdown(live, mult, arr0, "product")
+    quarters = _quarters(live, levels, arr0, months)
+    by_segment = _breakdown(live, levels, arr0, "segment")
+    by_owner = _breakdown(live, levels, arr0, "owner_id")
+    by_product = _breakdown(live, levels, arr0, "product")
     return Forecast(today, months, expected.tolist(), low.tolist(), high.tolist(), quarters,
                     sorted(renewal_rows, key=lambda x: x["date"]), retention_history(book, today=today),
                     arr_history(book, today=today), by_segment, by_owner, rates, by_product)
 
 
-def _account_matrix(live: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum contract columns (last axis = contracts) into account columns."""
-    codes, _ = pd.factorize(live["account_id"])
-    out = np.zeros((values.shape[0], codes.max() + 1 if len(codes) else 0))
-    np.add.at(out.T, codes, values.T)
-    return out, codes
+def _by_account(account_ids: Any, values: np.ndarray) -> np.ndarray:
+    """Sum contract columns (last axis = contracts) into account columns, through a sparse indicator."""
+    codes, uniques = pd.factorize(np.asarray(account_ids))
+    indicator = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)),
+                                  shape=(len(codes), len(uniques)))
+    return np.asarray(values @ indicator)
 
 
-def _quarters(live: pd.DataFrame, mult: np.ndarray, arr0: np.ndarray, months: list[dt.date]) -> list[dict[str, Any]]:
+def _quarters(live: pd.DataFrame, levels: dict[int, np.ndarray], arr0: np.ndarray,
+              months: list[dt.date]) -> list[dict[str, Any]]:
     out = []
     if not len(arr0):
         return out
-    start, _ = _account_matrix(live, arr0[None, :])
+    ids = live["account_id"].to_numpy()
+    start = _by_account(ids, arr0[None, :])
     for q in range(1, 5):
         k = 3 * q
-        later, _ = _account_matrix(live, mult[:, :, k] * arr0[None, :])
+        later = _by_account(ids, levels[k] * arr0[None, :])
         grr = np.minimum(later, start).sum(axis=1) / start.sum()
         nrr = later.sum(axis=1) / start.sum()
         out.append({"label": f"+{k}m", "end": months[k], "arr": float(later.sum(axis=1).mean()),
@@ -182,20 +219,21 @@ def _quarters(live: pd.DataFrame, mult: np.ndarray, arr0: np.ndarray, months: li
     return out
 
 
-def _breakdown(live: pd.DataFrame, mult: np.ndarray, arr0: np.ndarray, column: str) -> list[dict[str, Any]]:
+def _breakdown(live: pd.DataFrame, levels: dict[int, np.ndarray], arr0: np.ndarray,
+               column: str) -> list[dict[str, Any]]:
     """Per value of ``column``: ARR now, expected in 3 and 12 months, and next quarter's GRR and NRR
     over that slice's accounts (the dashboard shows the slice its filter selects)."""
     out = []
     frame = live.reset_index(drop=True)
     for key, idx in frame.groupby(column, dropna=False).indices.items():
         now = float(arr0[idx].sum())
-        sub = frame.iloc[idx]
-        start, _ = _account_matrix(sub, arr0[None, idx])
-        later, _ = _account_matrix(sub, mult[:, idx, 3] * arr0[None, idx])
+        ids = frame["account_id"].to_numpy()[idx]
+        start = _by_account(ids, arr0[None, idx])
+        later = _by_account(ids, levels[3][:, idx] * arr0[None, idx])
         base = start.sum()
         grr = float((np.minimum(later, start).sum(axis=1) / base).mean()) if base > 0 else None
         nrr = float((later.sum(axis=1) / base).mean()) if base > 0 else None
-        y = (mult[:, idx, 12] * arr0[None, idx]).sum(axis=1).mean()
+        y = (levels[12][:, idx] @ arr0[idx]).mean()
         out.append({"key": None if pd.isna(key) else key, "arr": now, "next_quarter": float(later.sum(axis=1).mean()),
                     "twelve_months": float(y), "grr": grr, "nrr": nrr})
     return sorted(out, key=lambda r: -r["arr"])
