@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from csops.audit.models import AuditEntry
 from csops.audit.services import record
 from csops.customers.models import Account, Activity, Contact, Contract, Handoff, Product
 from csops.customers.services.accounts import refresh_account_rollup
@@ -238,3 +240,11 @@ def ensure_demo_logins(password: str) -> list[User]:
             users.append(user)
         record(None, "demo.logins_set", None, {"emails": [u.email for u in users]})
     return users
+
+
+def loaded_demo_today() -> dt.date | None:
+    """The reference date of the demo company last loaded, or None when no demo was loaded."""
+    entry = AuditEntry.objects.filter(action="demo.loaded").order_by("-id").first()
+    if entry is not None and (entry.changes or {}).get("today"):
+        return dt.date.fromisoformat(entry.changes["today"])
+    return None

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from csops.audit.models import AuditEntry
 from csops.customers.models import Account, Contact, Contract
 from csops.health import scoring
 from csops.health.models import Assessment, HealthScore, Scorecard
@@ -47,10 +46,9 @@ class SeedResult:
 
 def demo_today() -> dt.date:
     """The demo company's "today" (recorded when it was loaded), or the real today without a demo."""
-    entry = AuditEntry.objects.filter(action="demo.loaded").order_by("-id").first()
-    if entry is not None and (entry.changes or {}).get("today"):
-        return dt.date.fromisoformat(entry.changes["today"])
-    return timezone.localdate()
+    from csops.demo.load import loaded_demo_today
+
+    return loaded_demo_today() or timezone.localdate()
 
 
 def history_days(last: dt.date, *, days: int = HISTORY_DAYS, every: int = HISTORY_EVERY,

@@ -21,8 +21,6 @@ from typing import Any
 from csops.outreach.config import import_config as import_outreach
 from csops.playbooks.config import import_config
 
-DEMO_TODAY = dt.date(2026, 11, 1)
-
 NUDGE = {
     "version": 1,
     "templates": [{
@@ -132,13 +130,14 @@ DEMO_LIBRARY: dict[str, Any] = {
 
 def seed_demo(*, day: dt.date | None = None, actor: Any = None) -> str:
     """Create or update the library, then run the day's "rules" and "ctas" steps (running it twice changes nothing)."""
+    from csops.health.demo import demo_today
     from csops.pipeline.services import run_pipeline
 
     import_outreach(NUDGE, actor=actor)
     summary = import_config(DEMO_LIBRARY, actor=actor)
     # Forced: the steps are idempotent, and data that arrived since (health scores, onboarding
     # plans) must get its chance to fire.
-    result = run_pipeline(day or DEMO_TODAY, only=["rules", "ctas"], force=True)
+    result = run_pipeline(day or demo_today(), only=["rules", "ctas"], force=True)
     steps = [s.summary or s.error.strip().splitlines()[-1:][0] if s.error else s.summary
              for s in result.run.step_runs.order_by("pk")]
     return "\n".join([summary, result.summary(), *steps])

@@ -91,3 +91,25 @@ def test_setup_refuses_to_mix_the_demo_into_a_lake_that_has_events(settings):
     with pytest.raises(CommandError, match="demo load --force"):
         call_command("demo", "setup")
     assert not Account.objects.exists()
+
+
+def test_setup_loads_the_demo_as_of_the_real_date_so_its_usage_runs_up_to_yesterday(settings):
+    from django.utils import timezone
+
+    from csops.health.demo import demo_today
+
+    settings.DEBUG, settings.CSOPS_DEMO_PASSWORD = True, ""
+    call_command("demo", "setup")
+    assert demo_today() == timezone.localdate()
+
+
+def test_setup_says_how_to_refresh_a_demo_loaded_weeks_ago(settings, capsys):
+    settings.DEBUG, settings.CSOPS_DEMO_PASSWORD = True, ""
+    call_command("demo", "setup", "--today", "2026-11-01")
+    capsys.readouterr()
+    call_command("demo", "setup", "--today", "2026-11-05")
+    assert "is as of" not in capsys.readouterr().out
+    call_command("demo", "setup", "--today", "2026-12-07")
+    out = capsys.readouterr().out
+    assert "the demo company is as of 2026-11-01" in out and str(settings.VAR_DIR) in out
+    assert Account.objects.count() == 15

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from csops.customers.models import Activity
-from csops.playbooks.demo import DEMO_TODAY
+from csops.demo.generate import DEFAULT_TODAY as DEMO_TODAY
 from csops.playbooks.models import Cta, Episode, Rule
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +19,12 @@ def test_the_seed_fires_the_plays_that_have_data_and_running_it_twice_changes_no
     acme.save()
     Activity.objects.create(account=globex, kind="ticket", summary="Down", data={"severity": "high"},
                             occurred_at=dt.datetime(2026, 10, 30, 3, tzinfo=dt.UTC))
-    call_command("playbooks", "seed-demo")
+    call_command("playbooks", "seed-demo", "--date", DEMO_TODAY.isoformat())
     assert {r.key for r in Rule.objects.filter(is_active=True)} >= {
         "onboarding-stalled", "health-drop", "renewal-120", "nps-detractor", "expansion-signal", "promoter-left"}
     ctas = sorted((c.account.name, c.playbook.key, c.assignee.email if c.assignee else c.queue)
                   for c in Cta.objects.all())
     assert ctas == [("Acme", "renewal-prep", "alice@example.com"), ("Globex", "escalation-support", "support")]
     assert all(c.reason for c in Cta.objects.all())
-    call_command("playbooks", "seed-demo")
+    call_command("playbooks", "seed-demo", "--date", DEMO_TODAY.isoformat())
     assert (Episode.objects.count(), Cta.objects.count()) == (2, 2)

@@ -5,20 +5,34 @@ demo logins. See docs/demo.md."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from csops.customers.models import Account
 from csops.demo.generate import DEFAULT_ACCOUNTS, DEFAULT_MONTHS, DEFAULT_SEED, DEFAULT_TODAY, DemoConfig
-from csops.demo.load import DEBUG_PASSWORD, LoadResult, NotEmptyError, demo_password, ensure_demo_logins, load_demo
+from csops.demo.load import (
+    DEBUG_PASSWORD,
+    LoadResult,
+    NotEmptyError,
+    demo_password,
+    ensure_demo_logins,
+    load_demo,
+    loaded_demo_today,
+)
 
-# What `demo setup` loads into an install without accounts: the documented defaults.
+# What `demo setup` loads into an install without accounts: the documented defaults, except that its
+# "today" is the real date (in the company's time zone), so that `make run` shows a live company whose
+# usage runs up to yesterday, rather than one that fell silent on the fixed date `demo load` uses.
 SETUP_CONFIG = DemoConfig()
+# How old a loaded demo may grow before `demo setup` says how to refresh it.
+STALE_AFTER_DAYS = 7
 
 
 def _date(value: str) -> dt.date:
@@ -51,13 +65,15 @@ class Command(BaseCommand):
         load.add_argument("--no-events", action="store_true", help="skip the product-usage events")
         load.add_argument("--force", action="store_true",
                           help="first delete all accounts (and their records) and the lake's events")
-        sub.add_parser("setup", help="load the demo if there are no accounts, then set the demo logins")
+        setup = sub.add_parser("setup", help="load the demo if there are no accounts, then set the demo logins")
+        setup.add_argument("--today", type=_date, default=None,
+                           help="the loaded demo's reference date (default: today's date in CSOPS_TIME_ZONE)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "load":
             self._load(options)
         else:
-            self._setup()
+            self._setup(options["today"] or timezone.localdate())
 
     def _load(self, options: dict[str, Any]) -> None:
         try:
@@ -82,7 +98,7 @@ class Command(BaseCommand):
             return load_demo(config, lake_dir=lake, events=events, force=force,
                              on_month=lambda _: progress.advance(task))
 
-    def _setup(self) -> None:
+    def _setup(self, today: dt.date) -> None:
         try:
             password = demo_password(debug=settings.DEBUG, configured=settings.CSOPS_DEMO_PASSWORD)
         except ValueError as exc:
@@ -91,9 +107,14 @@ class Command(BaseCommand):
             raise CommandError("CSOPS_DEMO_PASSWORD is too weak: " + " ".join(exc.messages)) from None
         if Account.objects.exists():
             self.stdout.write("demo setup: accounts exist, not loading the demo company")
+            loaded = loaded_demo_today()
+            if loaded is not None and (today - loaded).days > STALE_AFTER_DAYS:
+                self.stdout.write(f"demo setup: the demo company is as of {loaded.isoformat()}, so its recent usage "
+                                  f"looks silent; to reload it as of today, stop csops, delete {settings.VAR_DIR} "
+                                  "(the demo's database and event lake) and run `make run` again")
         else:
             try:
-                result = self._run_load(SETUP_CONFIG, events=True, force=False)
+                result = self._run_load(dataclasses.replace(SETUP_CONFIG, today=today), events=True, force=False)
             except NotEmptyError as exc:
                 raise CommandError(f"{exc}; run `csops demo load --force` to replace it with the demo") from None
             self.stdout.write(result.summary())
