@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 
 from csops.insights import modelling
 
@@ -30,6 +31,7 @@ class EventWeights:
     spearman: float
     order: list[str]
     true_order: list[str]
+    saturation: float | None = None  # the shape chosen (None: linear), see SATURATION
 
 
 def evaluate_book_dataset(folder: Path) -> modelling.Evaluation:
@@ -38,24 +40,61 @@ def evaluate_book_dataset(folder: Path) -> modelling.Evaluation:
     return modelling.evaluate(data, n_folds=2)
 
 
+# How each count enters the model: linearly (None), or with diminishing returns, 1 - exp(-k x / typical),
+# so that the first events of a month weigh more than the hundredth. The data choose among them.
+SATURATION: tuple[float | None, ...] = (None, 0.5, 1.0, 2.0, 4.0)
+
+
+def _saturate(X: np.ndarray, typical: np.ndarray, k: float | None) -> np.ndarray:
+    return X / typical if k is None else 1.0 - np.exp(-k * X / typical)
+
+
+def _fit_standardised(F: np.ndarray, y: np.ndarray, C: float) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
+    mean, std = F.mean(axis=0), F.std(axis=0)
+    std[std == 0] = 1.0
+    return LogisticRegression(C=C, max_iter=5000).fit((F - mean) / std, y), mean, std
+
+
+def choose_saturation(X: np.ndarray, y: np.ndarray, typical: np.ndarray, *, C: float = 1.0) -> float | None:
+    """The shape of SATURATION with the lowest held-out log-loss over stratified folds."""
+    losses = []
+    for k in SATURATION:
+        F = _saturate(X, typical, k)
+        loss = 0.0
+        for train, test in modelling.stratified_folds(y, 5):
+            model, mean, std = _fit_standardised(F[train], y[train], C)
+            loss += log_loss(y[test], model.predict_proba((F[test] - mean) / std)[:, 1], labels=[0, 1])
+        losses.append(loss)
+    return SATURATION[int(np.argmin(losses))]
+
+
 def event_weights(frame: pd.DataFrame, label: str, truth: dict[str, float], *, C: float = 1.0) -> EventWeights:
-    """The value of one event of each type: an L2 logistic model of churn on the raw monthly counts
-    (the simulator's churn is a logistic function of a weighted sum of counts), its coefficient per
-    event, negated (a churn-lowering event is valuable) and scaled so the largest magnitude is 1."""
+    """The value of one event of each type: an L2 logistic model of churn on the monthly counts, each
+    through the diminishing-returns shape the data prefer (``choose_saturation``), and the value of one
+    more event at a count of zero (the coefficient times the shape's slope there), negated (a
+    churn-lowering event is valuable) and scaled so that the largest magnitude is 1.
+
+    Raw counts alone misjudge event types that are common: with diminishing returns the heavy users'
+    extra likes buy little retention, so a linear model sees likes as worthless or harmful."""
     cols = [c for c in frame.columns if c.endswith(SUFFIX)]
     X = frame[cols].to_numpy(dtype=float)
     y = modelling.label_values(frame[label], label)
-    std = X.std(axis=0)
-    std[std == 0] = 1.0
-    model = LogisticRegression(C=C, max_iter=2000).fit((X - X.mean(axis=0)) / std, y)
-    per_event = -model.coef_[0] / std
+    typical = X.mean(axis=0)
+    typical[typical <= 0] = 1.0
+    k = choose_saturation(X, y, typical, C=C)
+    model, _, std = _fit_standardised(_saturate(X, typical, k), y, C)
+    per_event = -model.coef_[0] / std * (k or 1.0) / typical
     per_event = per_event / np.abs(per_event).max()
     names = [c[: -len(SUFFIX)] for c in cols]
-    weights = dict(zip(names, per_event.tolist(), strict=True))
-    common = [n for n in names if n in truth]
+    return ranked(dict(zip(names, per_event.tolist(), strict=True)), truth, saturation=k)
+
+
+def ranked(weights: dict[str, float], truth: dict[str, float], *, saturation: float | None = None) -> EventWeights:
+    """Values per event type set against the simulator's utility: orders and rank correlation."""
+    common = [n for n in weights if n in truth]
     rho = float(spearmanr([weights[n] for n in common], [truth[n] for n in common]).statistic)
     return EventWeights(weights, truth, rho, sorted(common, key=lambda n: -weights[n]),
-                        sorted(common, key=lambda n: -truth[n]))
+                        sorted(common, key=lambda n: -truth[n]), saturation=saturation)
 
 
 def true_utility(folder: Path) -> dict[str, float]:

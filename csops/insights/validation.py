@@ -8,7 +8,12 @@ works on the day a company connects its data.
 
 Suggested weights: an L2-regularised logistic regression of the label on the measures' 0-100
 scores. A measure whose higher score comes with less churn earns weight in proportion to its
-coefficient; one that carries no signal (or the wrong sign) gets none. The gain is measured on
+coefficient; one that carries no signal gets none. One whose higher score clearly comes with *more*
+churn (coefficient more than two standard errors the wrong way: a measure set up the wrong way round,
+tickets as "higher is better", say) is suggested reversed, with the weight its coefficient earns,
+when its normalisation turns around exactly (linear and
+percentile: the reversed score is 100 minus the score); a traffic-light measure or a CSM's
+assessment with the wrong sign gets no weight, since its cut-offs or anchors need a person. The gain is measured on
 held-out *time and accounts*: fitted on the earlier half of the days for half of the accounts,
 compared with the current weights on the later days for the other accounts.
 """
@@ -43,6 +48,7 @@ class MeasureSignal:
     arr_correlation: float
     coverage: float  # share of rows where the measure had data
     suggested: float | None = None
+    reversed: bool = False  # the suggestion turns its direction around
 
 
 @dataclass
@@ -55,10 +61,15 @@ class Suggestion:
     test_positives: int
     train_days: tuple[dt.date, dt.date]
     test_days: tuple[dt.date, dt.date]
+    reversed: frozenset[str] = frozenset()  # measures whose direction the suggestion turns around
 
     @property
     def gain(self) -> float:
         return self.auc_suggested - self.auc_current
+
+    def signed(self) -> dict[str, float]:
+        """The suggested weights with a reversed measure's weight negative: the value of a higher raw score."""
+        return {k: -w if k in self.reversed else w for k, w in self.weights.items()}
 
 
 @dataclass
@@ -180,6 +191,7 @@ def validate_scorecard(scorecard: Scorecard, *, horizon: int = 90, today: dt.dat
         if result.suggestion is not None:
             for signal in result.measures:
                 signal.suggested = result.suggestion.weights.get(signal.key)
+                signal.reversed = signal.key in result.suggestion.reversed
     return result
 
 
@@ -195,8 +207,10 @@ def _largest_remainder(values: dict[str, float], total: int = 100) -> dict[str, 
     return out
 
 
-def weights_document(defn: ScorecardDef, effective: dict[str, float], base: dict[str, Any]) -> dict[str, Any]:
-    """The scorecard document with group and measure weights that give these effective weights."""
+def weights_document(defn: ScorecardDef, effective: dict[str, float], base: dict[str, Any],
+                     reverse: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The scorecard document with group and measure weights that give these effective weights, and
+    the measures in ``reverse`` turned the other way round."""
     doc = {**base, "groups": [dict(g) for g in base["groups"]]}
     group_totals = {g.key: sum(effective.get(m.key, 0.0) for m in g.measures) for g in defn.groups}
     group_weights = _largest_remainder(group_totals)
@@ -206,8 +220,31 @@ def weights_document(defn: ScorecardDef, effective: dict[str, float], base: dict
         if sum(inner.values()) <= 0:
             inner = {m.key: m.weight for m in g.measures}  # a group with no weight keeps its inner shape
         inner_weights = _largest_remainder(inner)
-        gdoc["measures"] = [{**mdoc, "weight": inner_weights[mdoc["key"]]} for mdoc in gdoc["measures"]]
+        gdoc["measures"] = [{**mdoc, "weight": inner_weights[mdoc["key"]],
+                             **({"direction": _OPPOSITE[mdoc["direction"]]} if mdoc["key"] in reverse else {})}
+                            for mdoc in gdoc["measures"]]
     return doc
+
+
+_OPPOSITE = {"higher_better": "lower_better", "lower_better": "higher_better"}
+# Normalisations that the other direction turns around exactly (the score becomes 100 - score), so that
+# a reversal can be judged on the stored snapshots before it is applied.
+REVERSIBLE_METHODS = ("linear", "percentile")
+REVERSE_Z = 2.0
+
+
+def reversible(defn: ScorecardDef) -> frozenset[str]:
+    return frozenset(m.key for m in defn.measures if m.method in REVERSIBLE_METHODS and m.type != "assessment")
+
+
+def turned(frame: pd.DataFrame, keys: frozenset[str]) -> pd.DataFrame:
+    """The measures' scores as they would be with these measures reversed."""
+    if not keys:
+        return frame
+    out = frame.copy()
+    for k in keys:
+        out[k] = 100.0 - out[k]
+    return out
 
 
 def _combined(defn: ScorecardDef, frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
@@ -233,36 +270,52 @@ def suggest_weights(frame: pd.DataFrame, keys: list[str], defn: ScorecardDef, *,
     test = frame[(frame["day"] >= cut) & ~in_train]
     if not 0 < train["churned"].sum() < len(train) or not 0 < test["churned"].sum() < len(test):
         return None
-    effective = fit_weights(train, keys)
-    if effective is None:
+    may_reverse = reversible(defn)
+    fitted = fit_weights(train, keys, may_reverse)
+    if fitted is None:
         return None
+    effective, flips = fitted
     base = document_of_defn(defn)
-    doc = weights_document(defn, effective, base)
-    new_defn = load_definition(doc)
+    new_defn = load_definition(weights_document(defn, effective, base, flips))
     y = test["churned"].to_numpy()
     auc_now = _auc_of(y, _combined(defn, test, keys))
-    auc_new = _auc_of(y, _combined(new_defn, test, keys))
+    auc_new = _auc_of(y, _combined(new_defn, turned(test, flips), keys))
     # The weights proposed for use are refitted on every usable row; the held-out figures above say
     # how much such a refit tends to gain.
-    final = fit_weights(frame.sort_values("day"), keys) or effective
-    doc = weights_document(defn, final, base)
-    final_defn = load_definition(doc)
-    shown = _effective_weights(final_defn)
+    final, final_flips = fit_weights(frame.sort_values("day"), keys, may_reverse) or fitted
+    doc = weights_document(defn, final, base, final_flips)
+    shown = _effective_weights(load_definition(doc))
     return Suggestion(shown, doc, auc_now, auc_new, len(test), int(y.sum()), (days[0], days[len(days) // 2 - 1]),
-                      (cut, days[-1]))
+                      (cut, days[-1]), final_flips)
 
 
-def fit_weights(rows: pd.DataFrame, keys: list[str]) -> dict[str, float] | None:
+def fit_weights(rows: pd.DataFrame, keys: list[str], may_reverse: frozenset[str] = frozenset(),
+                ) -> tuple[dict[str, float], frozenset[str]] | None:
+    """Effective weights (percent, summing to 100) and the measures to reverse; None without signal."""
     X = rows[keys].to_numpy(dtype=float) / 100.0
     med = np.nanmedian(np.where(np.isnan(X).all(axis=0), 0.5, X), axis=0) if len(X) else np.zeros(len(keys))
     X = np.where(np.isnan(X), med, X)
     y = rows["churned"].to_numpy()
     C = modelling.choose_c(X, y, l1=False, ordered=True)
     model = modelling._logistic(False, C).fit(X, y)
-    value = np.clip(-model.coef_[0], 0, None)  # a higher score that lowers churn earns weight
+    value = -model.coef_[0]  # a higher score that lowers churn earns weight
+    # Reversed only on clear evidence (z below -REVERSE_Z), so that a noise measure whose coefficient
+    # came out slightly negative by chance is left at no weight rather than turned around.
+    z = value / _standard_errors(model, X, C)
+    flips = frozenset(k for k, v in zip(keys, z, strict=True) if v < -REVERSE_Z and k in may_reverse)
+    value = np.array([abs(v) if k in flips else max(v, 0.0) for k, v in zip(keys, value, strict=True)])
     if value.sum() <= 0:
         return None
-    return {k: float(v / value.sum() * 100.0) for k, v in zip(keys, value, strict=True)}
+    return {k: float(v / value.sum() * 100.0) for k, v in zip(keys, value, strict=True)}, flips
+
+
+def _standard_errors(model: Any, X: np.ndarray, C: float) -> np.ndarray:
+    """The coefficients' standard errors from the penalised log-likelihood's curvature at the fit."""
+    p = model.predict_proba(X)[:, 1]
+    X1 = np.hstack([np.ones((len(X), 1)), X])
+    H = (X1 * (p * (1 - p))[:, None]).T @ X1
+    H[1:, 1:] += np.eye(X.shape[1]) / C  # scikit-learn's L2 penalty: ||w||^2 / (2C), intercept free
+    return np.sqrt(np.diag(np.linalg.pinv(H))[1:])
 
 
 def document_of_defn(defn: ScorecardDef) -> dict[str, Any]:
@@ -277,13 +330,14 @@ def do_apply_suggested_weights(scorecard: Scorecard, document: dict[str, Any], *
     """Save the suggested weights as the scorecard's next version (through the health app's own
     ``do_save_scorecard``, which validates and audits the change) and record where they came from."""
     current = document_of(scorecard)
-    # Only the weights may change: the rest of the document is taken from the stored scorecard.
-    weights = {g["key"]: (g["weight"], {m["key"]: m["weight"] for m in g["measures"]}) for g in document["groups"]}
+    # Only the weights and the directions may change: the rest of the document is the stored scorecard's.
+    weights = {g["key"]: (g["weight"], {m["key"]: m for m in g["measures"]}) for g in document["groups"]}
     doc = {**current, "groups": []}
     for g in current["groups"]:
-        gw, mws = weights.get(g["key"], (g["weight"], {}))
-        doc["groups"].append({**g, "weight": gw,
-                              "measures": [{**m, "weight": mws.get(m["key"], m["weight"])} for m in g["measures"]]})
+        gw, suggested = weights.get(g["key"], (g["weight"], {}))
+        doc["groups"].append({**g, "weight": gw, "measures": [
+            {**m, "weight": suggested.get(m["key"], m)["weight"], "direction": suggested.get(m["key"], m)["direction"]}
+            for m in g["measures"]]})
     before = scorecard.version
     saved = do_save_scorecard(doc, actor=actor, scorecard=scorecard)
     record(actor, "insights.weights_applied", saved, {"version": [before, saved.version], **figures})

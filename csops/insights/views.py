@@ -67,7 +67,8 @@ def apply_weights(request: HttpRequest, pk: int) -> HttpResponse:
             return None if math.isnan(v) else round(v, 4)
 
         saved = validation.do_apply_suggested_weights(card, s.document, actor=request.user, figures={
-            "horizon": horizon, "auc_current": clean(s.auc_current), "auc_suggested": clean(s.auc_suggested)})
+            "horizon": horizon, "auc_current": clean(s.auc_current), "auc_suggested": clean(s.auc_suggested),
+            "reversed": sorted(s.reversed)})
         messages.success(request, _("Saved as version %(version)d of %(name)s.") % {
             "version": saved.version, "name": saved.name})
     return redirect(f"{reverse('insights-report')}?scorecard={card.key}&horizon={horizon}")

@@ -36,7 +36,9 @@ def scorecard_document(product_code: str = "delivery", key: str = "test-card") -
 
 
 def build_history(product: Product, *, accounts: int = 160, weeks: int = 26, signal: float = 2.0,
-                  seed: int = 0, today: dt.date = TODAY) -> Scorecard:
+                  seed: int = 0, today: dt.date = TODAY, tickets_follow: float = 0.0) -> Scorecard:
+    """``tickets_follow`` < 0 makes the ticket measure's score fall as health rises: a measure set up
+    the wrong way round (more tickets scored as healthier)."""
     rng = np.random.default_rng(seed)
     card = do_save_scorecard(scorecard_document(product.code), actor=None)
     first = today - dt.timedelta(weeks=weeks)
@@ -62,7 +64,8 @@ def build_history(product: Product, *, accounts: int = 160, weeks: int = 26, sig
                 break
             docs = float(np.clip(50 + 18 * health[i] + rng.normal(0, 8), 0, 100))
             active = float(np.clip(50 + 15 * health[i] + rng.normal(0, 10), 0, 100))
-            tickets = float(rng.uniform(0, 100))
+            tickets = (float(np.clip(50 + tickets_follow * health[i] + rng.normal(0, 10), 0, 100)) if tickets_follow
+                       else float(rng.uniform(0, 100)))
             score = 0.15 * docs + 0.15 * active + 0.7 * tickets
             grade = "red" if score < 40 else "green" if score >= 70 else "yellow"
             scores.append(HealthScore(

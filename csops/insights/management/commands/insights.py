@@ -80,6 +80,9 @@ class Command(BaseCommand):
             self._through_csops(folder)
 
     def _weights_lines(self, weights: fightchurn.EventWeights) -> None:
+        if weights.saturation is not None:
+            self.stdout.write(f"each count entered as 1 - exp(-{weights.saturation:g} x count / mean) "
+                              "(the shape chosen on held-out folds)")
         self.stdout.write(f"rank correlation with the true order: {weights.spearman:.3f}; "
                           f"suggested order {' > '.join(weights.order)}; true order {' > '.join(weights.true_order)}")
 
@@ -94,11 +97,14 @@ class Command(BaseCommand):
             self.stdout.write(f"equal-weight event scorecard, churn within 30 days: AUC {v.auc:.3f}, lowest-decile "
                               f"lift {v.lift:.2f} ({v.rows} snapshots, {v.churned_accounts} churned accounts)")
             for m in sorted(v.measures, key=lambda m: -m.auc):
-                suggested = f", suggested weight {m.suggested:.1f}%" if m.suggested is not None else ""
-                self.stdout.write(f"  {m.key:<10} AUC {m.auc:.3f}{suggested}")
+                self.stdout.write(f"  {m.key:<10} AUC {m.auc:.3f}{_suggested(m)}")
             if v.suggestion:
                 self.stdout.write(f"  suggested weights on held-out later days and other accounts: AUC "
                                   f"{v.suggestion.auc_suggested:.3f} against {v.suggestion.auc_current:.3f}")
+                signed = fightchurn.ranked(v.suggestion.signed(), run.weights.truth)
+                self.stdout.write("  suggested weights signed (a reversed measure negative): "
+                                  + ", ".join(f"{n} {signed.weights[n]:+.1f}" for n in signed.order))
+                self._weights_lines(signed)
         else:
             self.stdout.write(f"validation: {v.reason}")
         self._out(["models on the lake's 28-day counts:", *tables.format_evaluation(run.model, top=4)])
@@ -136,9 +142,8 @@ class Command(BaseCommand):
             self.stdout.write("  churn rate by decile (lowest scores first): " + ", ".join(
                 f"{d['churn_rate']:.1%}" for d in r.by_decile))
             for m in sorted(r.measures, key=lambda m: -(m.auc if m.auc == m.auc else 0)):
-                suggested = f", suggested {m.suggested:.1f}%" if m.suggested is not None else ""
                 self.stdout.write(f"  {m.key:<24} weight {m.weight:5.1f}%  AUC {m.auc:.3f}  "
-                                  f"ARR corr {m.arr_correlation:+.3f}  data {m.coverage:.0%}{suggested}")
+                                  f"ARR corr {m.arr_correlation:+.3f}  data {m.coverage:.0%}{_suggested(m)}")
             if r.suggestion:
                 s = r.suggestion
                 self.stdout.write(f"  suggested weights on held-out later days and other accounts: AUC "
@@ -184,3 +189,9 @@ class Command(BaseCommand):
             record_forecast(day, model=model)
             forecast_note = f"; revenue forecast recorded for {day}"
         self.stdout.write(f"insights seed-demo: {trained}; {scored} accounts scored{forecast_note}")
+
+
+def _suggested(m: Any) -> str:
+    if m.suggested is None:
+        return ""
+    return f", suggested {m.suggested:.1f}%" + (" reversed" if m.reversed else "")
