@@ -17,6 +17,8 @@ from csops.playbooks.models import PlaybookSettings, Priority, Responsibility
 
 SOURCE = "playbooks"
 PRIORITIES = {"high": Priority.HIGH, "medium": Priority.MEDIUM, "low": Priority.LOW}
+# A CTA about a renewal this close (in days) is high priority whatever the playbook says.
+RENEWAL_URGENT_DAYS = 30
 
 
 def _roles_errors(action: dict[str, Any], name: str) -> list[str]:
@@ -59,6 +61,21 @@ def cap_reason(contact: Contact, account_id: int, *, at: Any) -> str:
     return ""
 
 
+def _due_and_priority(a: dict[str, Any], ctx: RunContext) -> tuple[dt.date, int]:
+    """The action's due date and priority; a CTA about a renewal is never due after it, and is urgent near it."""
+    due_on = ctx.day + dt.timedelta(days=a.get("due_days", 3))
+    priority = PRIORITIES[a.get("priority", "medium")]
+    try:
+        renewal = dt.date.fromisoformat(str(ctx.reason.get("renewal", "")))
+    except ValueError:
+        return due_on, priority
+    if renewal < due_on:
+        due_on = max(renewal, ctx.day)
+    if due_on == renewal or (renewal - ctx.day).days <= RENEWAL_URGENT_DAYS:
+        priority = Priority.HIGH
+    return due_on, priority
+
+
 def _create_cta(a: dict[str, Any], ctx: RunContext) -> Outcome:
     from csops.playbooks.services import do_create_cta
 
@@ -73,11 +90,11 @@ def _create_cta(a: dict[str, Any], ctx: RunContext) -> Outcome:
                 return Outcome("deferred", over)
     playbook = run.playbook
     rule = run.episode.rule if run.episode_id else None
+    due_on, priority = _due_and_priority(a, ctx)
     cta = do_create_cta(
         account=account, title=render_text(a["title"], ctx.variables), reason=ctx.reason_text,
         reason_data=ctx.reason, responsibility=a.get("responsibility") or playbook.responsibility,
-        priority=PRIORITIES[a.get("priority", "medium")],
-        due_on=ctx.day + dt.timedelta(days=a.get("due_days", 3)),
+        priority=priority, due_on=due_on,
         checklist=list(a.get("checklist", [])), day=ctx.day, rule=rule, playbook=playbook, action_run=run,
         contact=contact, is_call=is_call,
     )

@@ -28,10 +28,11 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
 from csops.audit.services import record
 from csops.playbooks.actions import get_action_type, validate_actions
-from csops.playbooks.engine import segment_filter_errors
+from csops.playbooks.engine import end_rule_episodes, segment_filter_errors
 from csops.playbooks.models import Playbook, PlaybookSettings, Responsibility, Route, Rule, SegmentRule, TouchModel
 from csops.playbooks.segments import condition_errors
 from csops.playbooks.services import do_save_settings, do_set_route
@@ -205,6 +206,8 @@ def do_save_rule(spec: dict[str, Any], *, actor: Any, instance: Rule | None = No
         if changes or not rule.pk:
             created = not rule.pk
             rule.save()
+            if before.get("active") and not rule.is_active:
+                changes["stopped"] = end_rule_episodes(rule, timezone.localdate())
             record(actor, "playbooks.rule_created" if created else "playbooks.rule_changed", rule, changes)
     return rule
 

@@ -11,6 +11,13 @@
 
 Rules whose data is missing (health scores before ``csops health seed-demo``, onboarding plans
 before ``csops journey seed-demo``) simply hit nobody; re-running the seed afterwards fires them.
+
+Contact caps at work: the demo loads no history of sent emails, so nothing would ever be over a
+cap on the first day. The seed therefore gives one stalled onboarding account (the first, by id)
+the week the onboarding campaign would have given it: its promoter was emailed the campaign's
+three emails on the three business days before today, queued on the outreach send log like any
+campaign email (real messages and real touches). The stall nudge to that promoter is then over the
+contact cap and deferred (the action log shows it, retried on the next days); other recipients get theirs.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from typing import Any
 
 from csops.outreach.config import import_config as import_outreach
 from csops.playbooks.config import import_config
+
+# The onboarding campaign's emails (csops/outreach/demo.py), in their order.
+CAMPAIGN_TEMPLATES = ("onboarding-welcome", "onboarding-setup-guide", "onboarding-first-document")
 
 NUDGE = {
     "version": 1,
@@ -129,15 +139,50 @@ DEMO_LIBRARY: dict[str, Any] = {
 
 
 def seed_demo(*, day: dt.date | None = None, actor: Any = None) -> str:
-    """Create or update the library, then run the day's "rules" and "ctas" steps (running it twice changes nothing)."""
+    """Create or update the library, set up the caps story, then run the day's "rules" and "ctas" steps.
+
+    Running it twice changes nothing.
+    """
     from csops.health.demo import demo_today
+    from csops.outreach.demo import DEMO_CONFIG as OUTREACH_DEMO
     from csops.pipeline.services import run_pipeline
 
-    import_outreach(NUDGE, actor=actor)
+    day = day or demo_today()
+    import_outreach({**NUDGE, "templates": [*NUDGE["templates"], *(
+        t for t in OUTREACH_DEMO["templates"] if t["key"] in CAMPAIGN_TEMPLATES)]}, actor=actor)
     summary = import_config(DEMO_LIBRARY, actor=actor)
+    week = campaign_week(day)
     # Forced: the steps are idempotent, and data that arrived since (health scores, onboarding
     # plans) must get its chance to fire.
-    result = run_pipeline(day or demo_today(), only=["rules", "ctas"], force=True)
+    result = run_pipeline(day, only=["rules", "ctas"], force=True)
     steps = [s.summary or s.error.strip().splitlines()[-1:][0] if s.error else s.summary
              for s in result.run.step_runs.order_by("pk")]
-    return "\n".join([summary, result.summary(), *steps])
+    return "\n".join([summary, week, result.summary(), *steps])
+
+
+def campaign_week(day: dt.date) -> str:
+    """The caps story (module docstring): the first stalled onboarding account's promoter got the campaign's
+    three emails on the three business days before ``day``. Idempotent (keyed by day and contact)."""
+    from django.conf import settings
+
+    from csops.customers.models import Contact
+    from csops.outreach.models import Template
+    from csops.outreach.queueing import queue_email
+    from csops.outreach.windows import is_business_day
+    from csops.playbooks.engine import preview
+    from csops.playbooks.models import Rule
+
+    rule = Rule.objects.filter(key="onboarding-stalled", is_active=True).first()
+    hits = [h.account_id for h in preview(rule.trigger, rule.segment, day, rule=rule)] if rule else []
+    promoter = (Contact.objects.filter(account_id__in=hits, role="promoter", is_active=True, unsubscribed=False)
+                .exclude(email="").select_related("account").order_by("account_id", "pk").first())
+    if promoter is None:
+        return "caps story: no stalled onboarding account with a promoter"
+    days = [d for d in (day - dt.timedelta(days=n) for n in range(1, 7))
+            if is_business_day(d, country=settings.CSOPS_COUNTRY)][:len(CAMPAIGN_TEMPLATES)]
+    templates = {t.key: t for t in Template.objects.filter(key__in=CAMPAIGN_TEMPLATES)}
+    for key, sent_on in zip(CAMPAIGN_TEMPLATES, reversed(days), strict=False):
+        queue_email(contact=promoter, template=templates[key], source="outreach", day=sent_on,
+                    idempotency_key=f"demo:caps:{day.isoformat()}:{promoter.pk}:{key}")
+    return (f"caps story: {promoter.account.name}'s promoter {promoter.name} had {len(days)} onboarding "
+            f"emails this week")

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -46,8 +46,11 @@ from csops.playbooks.triggers import TriggerContext, get_trigger_type
 
 logger = logging.getLogger("csops.playbooks")
 KEY_ROLES = ("decision_maker", "promoter")
-# Kinds of timeline entries that mean the person answered (a meeting, a call, an email, a survey...).
-ANSWER_KINDS = ("meeting", "call", "email", "survey", "ticket")
+# Timeline entries that mean the person answered. Surveys and tickets come from the customer whoever
+# wrote them down; meetings, calls and emails count only when a person logged them (an exchange with
+# the contact), never the "Email sent" entries that outreach sending writes for its own outbound mail.
+INBOUND_KINDS = ("survey", "ticket")
+HUMAN_KINDS = ("meeting", "call", "email")
 # Touches older than this no longer count towards "unreachable": half a year of silence is another story.
 UNREACHABLE_LOOKBACK_DAYS = 180
 
@@ -115,13 +118,22 @@ class Hit:
     text: str
     new: bool  # False: an episode of this rule is already open for the account (it does not fire again)
 
+    @property
+    def event_key(self) -> str:
+        return event_key_of(self.reason)
+
+
+def event_key_of(reason: dict[str, Any]) -> str:
+    """The event an episode is about ("activity:12", a ticket or an answer), "" for a state of the account."""
+    return str(reason.get("event_key") or "")
+
 
 @dataclass
 class RulesPlan:
     day: dt.date
     dry_run: bool
     hits: list[Hit] = field(default_factory=list)
-    ending: list[tuple[str, int]] = field(default_factory=list)
+    ending: list[tuple[str, int, str]] = field(default_factory=list)  # (rule, account, event key)
     touch_models: dict[int, tuple[str, str]] = field(default_factory=dict)
     departures: list[Departure] = field(default_factory=list)
     unreachable_open: list[Unreachable] = field(default_factory=list)
@@ -168,11 +180,12 @@ def preview(trigger: dict[str, Any], segment: dict[str, Any], day: dt.date, *, r
     models = {pk: m for pk, (m, _k) in segments.compute_touch_models().items()}
     cache: dict[Any, Any] = {"touch_models": models, "pending_departures": _departures(day)}
     hits = evaluate(trigger, segment, day, cache=cache, touch_models=models)
-    open_ids = set(Episode.objects.filter(rule=rule, ended_on__isnull=True).values_list("account_id", flat=True)
+    open_eps = set(Episode.objects.filter(rule=rule, ended_on__isnull=True).values_list("account_id", "event_key")
                    ) if rule and rule.pk else set()
     names = dict(Account.objects.filter(pk__in=hits).values_list("pk", "name"))
-    return sorted((Hit(rule.key if rule else "", pk, names.get(pk, ""), reason,
-                       explain(trigger["type"], reason), pk not in open_ids) for pk, reason in hits.items()),
+    return sorted((Hit(rule.key if rule else "", pk, names.get(pk, ""), reason, explain(trigger["type"], reason),
+                       (pk, event_key_of(reason)) not in open_eps and (pk, "") not in open_eps)
+                   for pk, reason in hits.items()),
                   key=lambda h: h.account)
 
 
@@ -205,6 +218,12 @@ def _store_departures(day: dt.date, gone: list[Departure]) -> None:
     KeyContact.objects.bulk_update(changed, ["role", "name", "account_id"], batch_size=500)
 
 
+def answer_activities() -> QuerySet[Activity]:
+    """Timeline entries that count as the contact answering (see INBOUND_KINDS and HUMAN_KINDS); clicks count too."""
+    return (Activity.objects.filter(Q(kind__in=INBOUND_KINDS) | Q(kind__in=HUMAN_KINDS, author__isnull=False))
+            .exclude(data__has_key="message"))  # written by outreach sending: our own outbound email
+
+
 def _unreachable(day: dt.date, n: int) -> tuple[list[Unreachable], list[int]]:
     """Contacts touched ``n`` times without an answer since (opens), and open episodes answered since (closes)."""
     end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
@@ -212,7 +231,7 @@ def _unreachable(day: dt.date, n: int) -> tuple[list[Unreachable], list[int]]:
     if n <= 0:
         return [], list(open_rows)
     answered: dict[int, dt.datetime] = {}
-    for cid, at in (Activity.objects.filter(kind__in=ANSWER_KINDS, occurred_at__lt=end, contacts__isnull=False)
+    for cid, at in (answer_activities().filter(occurred_at__lt=end, contacts__isnull=False)
                     .values("contacts").annotate(last=Max("occurred_at")).values_list("contacts", "last")):
         answered[cid] = at
     for cid, at in (Click.objects.filter(clicked_at__lt=end, message__contact__isnull=False)
@@ -251,13 +270,32 @@ def plan_rules(day: dt.date, *, dry_run: bool, rules: list[Rule] | None = None) 
             logger.exception("rule %s failed on %s", rule.key, day)
             plan.errors.append(f"{rule.key}: {exc}")
             continue
-        open_eps = dict(Episode.objects.filter(rule=rule, ended_on__isnull=True).values_list("account_id", "pk"))
-        started_today = set(Episode.objects.filter(rule=rule, started_on=day).values_list("account_id", flat=True))
+        # Episodes are per account, and per event for triggers about events (a ticket, an answer: each
+        # new one starts its own episode, and ends the one of the event before).
+        open_eps = set(Episode.objects.filter(rule=rule, ended_on__isnull=True).values_list("account_id", "event_key"))
+        started_today = set(Episode.objects.filter(rule=rule, started_on=day).values_list("account_id", "event_key"))
+        holding = set()
         for pk, reason in sorted(hits.items()):
-            new = pk not in open_eps and pk not in started_today
+            key = event_key_of(reason)
+            if key and (pk, key) not in open_eps and (pk, "") in open_eps:
+                key = ""  # an episode opened before episodes had event keys: it takes this event's key
+            holding.add((pk, key))
+            new = (pk, key) not in open_eps and (pk, key) not in started_today
             plan.hits.append(Hit(rule.key, pk, names.get(pk, ""), reason, explain(rule.trigger["type"], reason), new))
-        plan.ending += [(rule.key, pk) for pk in open_eps if pk not in hits]
+        plan.ending += [(rule.key, pk, key) for pk, key in sorted(open_eps) if (pk, key) not in holding]
     return plan
+
+
+def end_rule_episodes(rule: Rule, day: dt.date) -> dict[str, int]:
+    """A rule turned off: end its open episodes and skip their actions not carried out yet (CTAs stay)."""
+    episodes = list(Episode.objects.filter(rule=rule, ended_on__isnull=True))
+    for episode in episodes:  # never before it started (a pipeline day may be ahead of the calendar)
+        episode.ended_on = max(day, episode.started_on)
+        episode.save(update_fields=["ended_on"])
+    skipped = ActionRun.objects.filter(
+        episode__in=episodes, status__in=[ActionStatus.PENDING, ActionStatus.DEFERRED],
+    ).update(status=ActionStatus.SKIPPED, done_on=day, detail=f"the rule was turned off on {day.isoformat()}")
+    return {"episodes": len(episodes), "actions": skipped}
 
 
 def start_playbook(playbook: Playbook, account: Account, *, day: dt.date, episode: Episode | None = None,
@@ -279,18 +317,23 @@ def apply_rules(plan: RulesPlan) -> None:
         Unreachable.objects.bulk_create(plan.unreachable_open, ignore_conflicts=True)
         Unreachable.objects.filter(contact_id__in=plan.unreachable_close, ended_on__isnull=True).update(ended_on=day)
     rules = {r.key: r for r in Rule.objects.select_related("playbook")}
-    for rule_key, account_id in plan.ending:
-        Episode.objects.filter(rule=rules[rule_key], account_id=account_id, ended_on__isnull=True).update(ended_on=day)
+    for rule in Rule.objects.filter(is_active=False, episodes__ended_on__isnull=True).distinct():
+        end_rule_episodes(rule, day)  # rules turned off by an older version left theirs open
+    for rule_key, account_id, key in plan.ending:
+        Episode.objects.filter(rule=rules[rule_key], account_id=account_id, event_key=key,
+                               ended_on__isnull=True).update(ended_on=day)
     for hit in plan.hits:
         rule = rules[hit.rule]
         if not hit.new:
-            Episode.objects.filter(rule=rule, account_id=hit.account_id, ended_on__isnull=True).update(
-                last_held_on=day)
+            still = Episode.objects.filter(rule=rule, account_id=hit.account_id, ended_on__isnull=True)
+            if not still.filter(event_key=hit.event_key).update(last_held_on=day):
+                still.filter(event_key="").update(last_held_on=day, event_key=hit.event_key)
             continue
         try:
             with transaction.atomic():
                 episode = Episode.objects.create(rule=rule, account_id=hit.account_id, started_on=day,
-                                                 last_held_on=day, reason={**hit.reason, "text": hit.text})
+                                                 event_key=hit.event_key, last_held_on=day,
+                                                 reason={**hit.reason, "text": hit.text})
                 start_playbook(rule.playbook, episode.account, day=day, episode=episode)
         except IntegrityError:  # started by a concurrent run of the same day
             continue

@@ -135,13 +135,17 @@ class Episode(models.Model):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     # The data that fired it: {"text": "...", ...trigger-specific numbers}
     reason = models.JSONField(_("reason"), default=dict)
+    # For triggers about events (a ticket, a survey answer): the event, e.g. "activity:12"; each new
+    # event starts its own episode. "" for triggers about a state of the account.
+    event_key = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["-started_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["rule", "account"], condition=Q(ended_on__isnull=True),
-                                    name="playbooks_one_open_episode"),
-            models.UniqueConstraint(fields=["rule", "account", "started_on"], name="playbooks_episode_start"),
+            models.UniqueConstraint(fields=["rule", "account", "event_key"], condition=Q(ended_on__isnull=True),
+                                    name="playbooks_one_open_episode_per_event"),
+            models.UniqueConstraint(fields=["rule", "account", "event_key", "started_on"],
+                                    name="playbooks_episode_start_per_event"),
         ]
         indexes = [models.Index(fields=["rule", "ended_on"])]
 

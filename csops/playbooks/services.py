@@ -101,9 +101,9 @@ def _require(user: Any, cta: Cta) -> None:
         raise PermissionDenied(_("Only the assignee, the account owner or CS Ops may change this CTA."))
 
 
-def _timeline(cta: Cta, summary: str, *, actor: Any, data: dict[str, Any]) -> None:
+def _timeline(cta: Cta, summary: str, *, actor: Any, data: dict[str, Any], body: str | None = None) -> None:
     do_log_activity(cta.account, kind="system", actor=actor, summary=summary[:300],
-                    body=cta.reason, data={"cta": cta.pk, **data})
+                    body=cta.reason if body is None else body, data={"cta": cta.pk, **data})
 
 
 def do_create_cta(*, account: Any, title: str, reason: str, reason_data: dict[str, Any], responsibility: str,
@@ -164,9 +164,14 @@ def do_close_cta(cta: Cta, *, outcome: str, actor: Any, note: str = "") -> Cta:
         cta.status, cta.outcome, cta.outcome_note = CtaStatus.CLOSED, outcome, note
         cta.closed_at, cta.closed_by, cta.snoozed_until = timezone.now(), actor, None
         cta.save(update_fields=["status", "outcome", "outcome_note", "closed_at", "closed_by", "snoozed_until"])
-        _timeline(cta, _("CTA closed (%(outcome)s): %(title)s") % {
-            "outcome": Outcome(outcome).label, "title": cta.title}, actor=actor,
-            data={"event": "cta_closed", "outcome": outcome, "note": note})
+        label = Outcome(outcome).label
+        body = [_("Outcome: %(outcome)s") % {"outcome": label}]
+        if note.strip():
+            body.append(_("Note: %(note)s") % {"note": note.strip()})
+        if cta.reason:
+            body.append(_("Opened because: %(reason)s") % {"reason": cta.reason})
+        _timeline(cta, _("CTA closed (%(outcome)s): %(title)s") % {"outcome": label, "title": cta.title},
+                  actor=actor, body="\n".join(body), data={"event": "cta_closed", "outcome": outcome, "note": note})
         record(actor, "playbooks.cta_closed", cta, {"outcome": outcome})
     return cta
 

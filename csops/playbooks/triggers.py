@@ -387,12 +387,14 @@ def _nps_detractor(params: dict[str, Any], ctx: TriggerContext) -> dict[int, Rea
             .values_list("account_id", "contacts", "pk", "data", "occurred_at"))
     for account_id, contact_id, pk, data, at in rows:
         if isinstance(data, dict) and isinstance(data.get("nps"), int | float):
-            latest.setdefault((account_id, contact_id or f"a{pk}"), (data["nps"], at))
+            latest.setdefault((account_id, contact_id or f"a{pk}"), (data["nps"], at, pk))
     top = int(params.get("max_score", 6))
     hits: dict[int, Reason] = {}
-    for (account_id, _who), (nps, at) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+    # The newest detractor answer of the account: a new one starts its own episode (and CTA).
+    for (account_id, _who), (nps, at, pk) in sorted(latest.items(), key=lambda kv: (kv[1][1], kv[1][2]),
+                                                     reverse=True):
         if nps <= top:
-            hits.setdefault(account_id, {"nps": nps, "on": _local_day(at).isoformat()})
+            hits.setdefault(account_id, {"nps": nps, "on": _local_day(at).isoformat(), "event_key": f"activity:{pk}"})
     return hits
 
 
@@ -420,13 +422,13 @@ def _escalation(params: dict[str, Any], ctx: TriggerContext) -> dict[int, Reason
     severities = params.get("severities", ["high", "urgent"])
     hits: dict[int, Reason] = {}
     rows = (Activity.objects.filter(kind="ticket", account_id__in=ctx.account_ids, occurred_at__gte=since,
-                                    occurred_at__lt=until).order_by("-occurred_at")
-            .values_list("account_id", "data", "summary", "occurred_at"))
-    for account_id, data, summary, at in rows:
+                                    occurred_at__lt=until).order_by("-occurred_at", "-pk")
+            .values_list("account_id", "pk", "data", "summary", "occurred_at"))
+    for account_id, pk, data, summary, at in rows:  # the newest ticket: a new one starts its own episode
         data = data if isinstance(data, dict) else {}
         if data.get("severity") in severities and (params.get("include_closed") or data.get("status") != "closed"):
             hits.setdefault(account_id, {"severity": data["severity"], "ticket": summary[:120],
-                                         "on": _local_day(at).isoformat()})
+                                         "on": _local_day(at).isoformat(), "event_key": f"activity:{pk}"})
     return hits
 
 

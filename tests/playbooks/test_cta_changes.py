@@ -84,3 +84,20 @@ def test_a_closed_cta_cannot_be_closed_again(acme_cta, alice):
     do_close_cta(acme_cta, outcome="resolved", actor=alice)
     with pytest.raises(ValueError, match="already closed"):
         do_close_cta(acme_cta, outcome="resolved", actor=alice)
+
+
+def test_the_closing_note_and_outcome_reach_the_timeline(acme_cta, alice, client):
+    do_close_cta(acme_cta, outcome="escalated", note="Sato wants a discount; handed to sales", actor=alice)
+    entry = Activity.objects.filter(account=acme_cta.account, data__event="cta_closed").get()
+    assert entry.summary == "CTA closed (Escalated): Call Acme"
+    assert entry.body.splitlines() == ["Outcome: Escalated", "Note: Sato wants a discount; handed to sales",
+                                       "Opened because: Health score fell"]
+    client.force_login(alice)
+    page = client.get(f"/accounts/{acme_cta.account.pk}/").content.decode()
+    assert "Sato wants a discount; handed to sales" in page
+
+
+def test_without_a_note_the_timeline_says_the_outcome_and_why(acme_cta, alice):
+    do_close_cta(acme_cta, outcome="not_needed", note="  ", actor=alice)
+    entry = Activity.objects.filter(account=acme_cta.account, data__event="cta_closed").get()
+    assert entry.body.splitlines() == ["Outcome: Not needed", "Opened because: Health score fell"]

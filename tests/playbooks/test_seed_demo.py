@@ -28,3 +28,36 @@ def test_the_seed_fires_the_plays_that_have_data_and_running_it_twice_changes_no
     assert all(c.reason for c in Cta.objects.all())
     call_command("playbooks", "seed-demo", "--date", DEMO_TODAY.isoformat())
     assert (Episode.objects.count(), Cta.objects.count()) == (2, 2)
+
+
+def test_the_seed_shows_a_contact_cap_deferring_a_touch(acme, carol, client):
+    """The first stalled onboarding account's promoter had the campaign's three emails this week: the nudge waits."""
+    from csops.journey.models import OnboardingPlan, OnboardingStep
+    from csops.outreach.models import Message, Touch
+    from csops.playbooks.models import ActionRun, ActionStatus
+
+    contract = acme.contracts.get()
+    plan = OnboardingPlan.objects.create(account=acme, contract=contract, product=contract.product, template_key="t",
+                                         started_on=DEMO_TODAY - dt.timedelta(days=30))
+    OnboardingStep.objects.create(plan=plan, position=1, key="setup", title="Initial setup", owner="operator",
+                                  due_on=DEMO_TODAY - dt.timedelta(days=10), completion="manual")
+    promoter = acme.contacts.get(role="promoter")
+    call_command("playbooks", "seed-demo", "--date", DEMO_TODAY.isoformat())
+
+    campaign = Message.objects.filter(contact=promoter, source="outreach").order_by("scheduled_for")
+    assert [(m.template.key, m.scheduled_for) for m in campaign] == [  # 2026-11-01 is a Sunday
+        ("onboarding-welcome", dt.date(2026, 10, 28)), ("onboarding-setup-guide", dt.date(2026, 10, 29)),
+        ("onboarding-first-document", dt.date(2026, 10, 30))]
+    assert Touch.objects.filter(contact=promoter).count() == 3  # the nudge is not one of them
+    nudge = ActionRun.objects.get(playbook__key="onboarding-stall", position=1)
+    assert nudge.status == ActionStatus.DEFERRED
+    assert nudge.detail.startswith(f"contact cap: {promoter.name}")
+    assert not Message.objects.filter(source="playbooks").exists()
+
+    client.force_login(carol)
+    page = client.get("/playbooks/log/?status=deferred").content.decode()
+    assert "Deferred by a contact cap" in page and "contact cap: Sato Hanako" in page
+
+    call_command("playbooks", "seed-demo", "--date", DEMO_TODAY.isoformat())  # twice: nothing new
+    assert Message.objects.filter(contact=promoter).count() == 3
+    assert ActionRun.objects.filter(status=ActionStatus.DEFERRED).count() == 1
