@@ -63,11 +63,36 @@ class QuarterOut(Schema):
     nrr_high: float
 
 
+class OutcomeProbabilities(Schema):
+    renewed: float
+    expanded: float
+    contracted: float
+    churned: float
+
+
+class RenewalOut(Schema):
+    date: dt.date
+    account_id: int
+    account_external_id: str
+    account_name: str
+    owner_id: int | None
+    contract_id: int
+    product: str
+    arr: float
+    p: OutcomeProbabilities
+    expected_arr: float
+
+
+class ForecastFilter(Schema):
+    renewals_within: int = 180
+
+
 class ForecastOut(Schema):
     today: dt.date
     current_arr: float
     months: list[MonthOut]
     quarters: list[QuarterOut]
+    renewals: list[RenewalOut]
 
 
 def _reader(request: HttpRequest) -> None:
@@ -93,10 +118,16 @@ def churn_risk(request: HttpRequest, filters: Query[RiskFilter]) -> dict[str, An
 
 
 @router.get("/insights/forecast", response=ForecastOut)
-def revenue_forecast(request: HttpRequest) -> dict[str, Any]:
-    """Expected ARR for this month and the next 12 (80 % intervals), GRR and NRR of the next 4 quarters."""
+def revenue_forecast(request: HttpRequest, filters: Query[ForecastFilter]) -> dict[str, Any]:
+    """Expected ARR for this month and the next 12 (80 % intervals), GRR and NRR of the next 4 quarters,
+    and the renewals within ``renewals_within`` days (default 180, up to 365), soonest first, with each
+    outcome's probability and the expected ARR."""
     _reader(request)
+    if not 1 <= filters.renewals_within <= 365:
+        raise ApiError(422, "invalid input",
+                       [{"loc": ["query", "renewals_within"], "msg": "1 to 365", "type": "value"}])
     from csops.health.demo import demo_today
+    from csops.insights.report import upcoming_renewals
 
     today = demo_today()
     day = ChurnRisk.objects.order_by("-day").values_list("day", flat=True).first()
@@ -105,4 +136,9 @@ def revenue_forecast(request: HttpRequest) -> dict[str, Any]:
     return {"today": today, "current_arr": fc.current_arr,
             "months": [{"month": m, "expected_arr": e, "low": lo, "high": hi}
                        for m, e, lo, hi in zip(fc.months, fc.expected, fc.low, fc.high, strict=True)],
-            "quarters": fc.quarters}
+            "quarters": fc.quarters,
+            "renewals": [{"date": r.date, "account_id": r.account.pk, "account_external_id": r.account.external_id,
+                          "account_name": r.account.name, "owner_id": r.account.owner_id,
+                          "contract_id": r.contract_id, "product": r.product, "arr": r.arr, "p": r.p,
+                          "expected_arr": r.expected_arr}
+                         for r in upcoming_renewals(fc, within_days=filters.renewals_within)]}

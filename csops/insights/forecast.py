@@ -75,10 +75,17 @@ class Forecast:
     by_owner: list[dict[str, Any]]
     rates: dict[str, Rates]
     by_product: list[dict[str, Any]] = field(default_factory=list)
+    recorded: bool = False  # read back from the day's RevenueForecast rather than simulated now
+    renewals_in_year: int | None = None  # when ``renewals`` holds only the nearer ones (a recorded forecast)
 
     @property
     def current_arr(self) -> float:
         return self.expected[0]
+
+    @property
+    def renewal_count(self) -> int:
+        """Renewals in the next 12 months."""
+        return len(self.renewals) if self.renewals_in_year is None else self.renewals_in_year
 
 
 def _next_renewal(start: pd.Timestamp, renewal: Any, today: pd.Timestamp) -> pd.Timestamp:
@@ -222,7 +229,8 @@ def _quarters(live: pd.DataFrame, levels: dict[int, np.ndarray], arr0: np.ndarra
 def _breakdown(live: pd.DataFrame, levels: dict[int, np.ndarray], arr0: np.ndarray,
                column: str) -> list[dict[str, Any]]:
     """Per value of ``column``: ARR now, expected in 3 and 12 months, and next quarter's GRR and NRR
-    over that slice's accounts (the dashboard shows the slice its filter selects)."""
+    over that slice's accounts with their 10-90 % intervals (the percentiles over the same simulations;
+    the dashboard shows the slice its filter selects)."""
     out = []
     frame = live.reset_index(drop=True)
     for key, idx in frame.groupby(column, dropna=False).indices.items():
@@ -231,16 +239,29 @@ def _breakdown(live: pd.DataFrame, levels: dict[int, np.ndarray], arr0: np.ndarr
         start = _by_account(ids, arr0[None, idx])
         later = _by_account(ids, levels[3][:, idx] * arr0[None, idx])
         base = start.sum()
-        grr = float((np.minimum(later, start).sum(axis=1) / base).mean()) if base > 0 else None
-        nrr = float((later.sum(axis=1) / base).mean()) if base > 0 else None
+        figures: dict[str, float | None] = dict.fromkeys(
+            ("grr", "grr_low", "grr_high", "nrr", "nrr_low", "nrr_high"))
+        if base > 0:
+            grr = np.minimum(later, start).sum(axis=1) / base
+            nrr = later.sum(axis=1) / base
+            for name, sims in (("grr", grr), ("nrr", nrr)):
+                low, high = np.percentile(sims, [10, 90])
+                figures |= {name: float(sims.mean()), f"{name}_low": float(low), f"{name}_high": float(high)}
         y = (levels[12][:, idx] @ arr0[idx]).mean()
         out.append({"key": None if pd.isna(key) else key, "arr": now, "next_quarter": float(later.sum(axis=1).mean()),
-                    "twelve_months": float(y), "grr": grr, "nrr": nrr})
+                    "twelve_months": float(y), **figures})
     return sorted(out, key=lambda r: -r["arr"])
 
 
-def retention_history(book: outcomes.Book, *, today: dt.date, quarters: int = 6) -> list[dict[str, Any]]:
-    """GRR and NRR of each of the last quarters, and over the last 12 months, from the contracts."""
+def retention_history(book: outcomes.Book, *, today: dt.date, quarters: int = 6,
+                      by: str | None = None) -> list[dict[str, Any]]:
+    """GRR and NRR of each of the last quarters, and over the last 12 months, from the contracts.
+
+    With ``by`` (a column of the contracts: ``segment``, ``owner_id``, ``product``) the same figures per
+    value, each row with its ``key``: an account belongs to the value of its first contract (by start),
+    so that the slices' starting ARR adds up to the company's."""
+    if by is not None:
+        return _retention_by(book, today=today, quarters=quarters, column=by)
     out = []
     end = today.replace(day=1)
     for q in range(quarters, 0, -1):
@@ -251,6 +272,29 @@ def retention_history(book: outcomes.Book, *, today: dt.date, quarters: int = 6)
     year = outcomes.retention(book, outcomes.add_months(end, -12), end)
     if year["arr_start"] > 0:
         out.append({"start": outcomes.add_months(end, -12), "end": end, "months": 12, **year})
+    return out
+
+
+def _retention_by(book: outcomes.Book, *, today: dt.date, quarters: int, column: str) -> list[dict[str, Any]]:
+    c = book.contracts
+    if c.empty:
+        return []
+    key = c.sort_values("start").groupby("account_id")[column].first()
+    end = today.replace(day=1)
+    periods = [(outcomes.add_months(end, -3 * q), outcomes.add_months(end, -3 * (q - 1)), 3)
+               for q in range(quarters, 0, -1)] + [(outcomes.add_months(end, -12), end, 12)]
+    out = []
+    for a, b, months in periods:
+        before, after = book.arr_by_account(a), book.arr_by_account(b)
+        cohort = before[before > 0]
+        later = after.reindex(cohort.index).fillna(0.0)
+        groups = key.reindex(cohort.index)
+        for value, ids in cohort.groupby(groups, dropna=False).groups.items():
+            start = cohort.loc[ids]
+            kept = later.loc[ids]
+            out.append({"key": None if pd.isna(value) else value, "start": a, "end": b, "months": months,
+                        "grr": float(np.minimum(kept, start).sum() / start.sum()),
+                        "nrr": float(kept.sum() / start.sum()), "arr_start": float(start.sum())})
     return out
 
 
@@ -274,6 +318,7 @@ class LTV:
     median_lifetime: float | None = None
     churned: int = 0
     accounts: int = 0
+    lifetimes: pd.DataFrame | None = None  # every account's lifetime (see ``lifetimes``), the churned included
 
 
 def lifetimes(book: outcomes.Book, *, today: dt.date) -> pd.DataFrame:
@@ -339,18 +384,54 @@ def ltv(book: outcomes.Book, *, today: dt.date, margin: float = 0.8, horizon_mon
                            "total_ltv": float(pl["ltv"].sum()), "mean_arr": float(pl["arr"].mean()) if len(pl) else 0,
                            "expected_months": float(pl["expected_months"].mean()) if len(pl) else 0.0})
     return LTV(margin, horizon_months, per, by_segment, km, model.hazard_ratios(), km_all.median(),
-               int(life["churned"].sum()), len(life))
+               int(life["churned"].sum()), len(life), life)
+
+
+def ltv_by(result: LTV, groups: dict[int, str], *, missing: str = "") -> list[dict[str, Any]]:
+    """LTV per group of accounts (``groups``: account id -> label, e.g. its touch model or maturity level;
+    an account not in it gets ``missing``): customers and churned ever, the Kaplan-Meier share still a
+    customer after 12 months (observed, per group), and over the live ones the mean expected further
+    months, mean and total LTV. The expected months come from the segment-and-size model, so a gap
+    between groups there reflects their mix of segments and sizes; the Kaplan-Meier column is the
+    group's own record."""
+    life = result.lifetimes
+    if life is None or life.empty:
+        return []
+    label = life["account_id"].map(lambda a: groups.get(int(a), missing)).to_numpy()
+    per = result.per_account.set_index("account_id")
+    out = []
+    for value in sorted(set(label)):
+        part = life[label == value]
+        if part["churned"].sum():
+            curve = kaplan_meier(part["months"].to_numpy(), part["churned"].to_numpy(), part["entry"].to_numpy())
+            year = float(np.asarray(curve.at(12)).ravel()[0])
+        else:  # nobody in the group churned: the curve stays at 1
+            year = 1.0
+        pl = per.reindex(part.loc[part["churned"] == 0, "account_id"]).dropna(subset=["ltv"])
+        out.append({"group": value, "accounts": len(part), "churned": int(part["churned"].sum()), "live": len(pl),
+                    "still_after_12": None if np.isnan(year) else year,
+                    "expected_months": float(pl["expected_months"].mean()) if len(pl) else None,
+                    "mean_arr": float(pl["arr"].mean()) if len(pl) else None,
+                    "mean_ltv": float(pl["ltv"].mean()) if len(pl) else None,
+                    "total_ltv": float(pl["ltv"].sum())})
+    return out
 
 
 # --- cohorts ---------------------------------------------------------------------------------------
 
 
 def cohorts(book: outcomes.Book, *, today: dt.date, by: str = "quarter", steps: int = 6,
-            step_months: int = 3, last_quarters: int = 8) -> list[dict[str, Any]]:
-    """Logo and revenue retention of the accounts grouped by start quarter (the last ``last_quarters``)
-    or by segment (``by="segment"``), every ``step_months``; None where the cohort is not that old yet.
+            step_months: int = 3, last_quarters: int = 8, groups: dict[int, str] | None = None,
+            missing: str = "", arr_cache: dict[dt.date, pd.Series] | None = None) -> list[dict[str, Any]]:
+    """Logo and revenue retention of the accounts grouped by start quarter (the last ``last_quarters``),
+    by segment (``by="segment"``) or by a label per account given in ``groups`` (``by="group"``: account
+    id -> label, e.g. onboarding speed or maturity level; an account not in it gets ``missing``, or is
+    left out when ``missing`` is empty), every ``step_months``; None where the cohort is not that old yet.
+    Grouped by anything but the start quarter, a cell counts the members old enough for it.
 
-    Measured on month starts: the base is the ARR on the first month start after the account began."""
+    Measured on month starts: the base is the ARR on the first month start after the account began.
+    ``arr_cache`` (month -> ARR by account, filled as it goes) lets several groupings of one book share
+    the ARR of the same months."""
     c = book.contracts
     if c.empty:
         return []
@@ -359,6 +440,12 @@ def cohorts(book: outcomes.Book, *, today: dt.date, by: str = "quarter", steps: 
     base_month = (first + pd.offsets.MonthBegin(1)).dt.date
     if by == "segment":
         key = segment
+    elif by == "group":
+        labels = groups or {}
+        key = pd.Series([labels.get(int(a), missing) for a in first.index], index=first.index)
+        key = key[key != ""]
+        if key.empty:
+            return []
     else:
         key = first.dt.year.astype(str) + "-Q" + ((first.dt.month - 1) // 3 + 1).astype(str)
         keep = sorted(key.unique())[-last_quarters:]
@@ -366,7 +453,11 @@ def cohorts(book: outcomes.Book, *, today: dt.date, by: str = "quarter", steps: 
     starts = set(base_month[key.index])
     months = sorted(starts | {outcomes.add_months(m, k * step_months) for m in starts for k in range(1, steps + 1)})
     months = [m for m in months if m <= today]
-    grid = pd.DataFrame({m: book.arr_by_account(m) for m in months}).reindex(first.index).fillna(0.0)
+    cache = {} if arr_cache is None else arr_cache
+    for m in months:
+        if m not in cache:
+            cache[m] = book.arr_by_account(m)
+    grid = pd.DataFrame({m: cache[m] for m in months}).reindex(first.index).fillna(0.0)
     out = []
     for label, accounts in key.groupby(key).groups.items():
         base = np.array([grid.at[a, base_month[a]] if base_month[a] in grid.columns else 0.0 for a in accounts])
@@ -375,7 +466,7 @@ def cohorts(book: outcomes.Book, *, today: dt.date, by: str = "quarter", steps: 
         for k in range(1, steps + 1):
             ages = [outcomes.add_months(base_month[a], k * step_months) for a in accounts]
             old = np.array([m in grid.columns for m in ages])
-            if not old.any() or (by != "segment" and not old.all()):
+            if not old.any() or (by == "quarter" and not old.all()):
                 logo.append(None)
                 revenue.append(None)
                 continue

@@ -58,7 +58,8 @@ class RevenueForecast(models.Model):
     Computing it simulates every live contract's renewals (seconds at 10,000 accounts), too slow
     for a page; the dashboard reads the latest row instead. ``quarters`` are the next four quarters
     (expected ARR, GRR and NRR with their 10-90 % intervals); ``by_segment``, ``by_owner`` and
-    ``by_product`` are next quarter's figures per slice, so that a dashboard filter shows its own."""
+    ``by_product`` are next quarter's figures per slice, so that a dashboard filter shows its own.
+    ``months`` and ``renewals`` let the insights report show the day's forecast without simulating."""
 
     day = models.DateField(_("day"), unique=True)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
@@ -67,6 +68,12 @@ class RevenueForecast(models.Model):
     by_segment = models.JSONField(_("per segment"), default=list)
     by_owner = models.JSONField(_("per owner"), default=list)
     by_product = models.JSONField(_("per product"), default=list)
+    # This month and the next 12: [{"month", "expected", "low", "high"}] (the report's chart).
+    months = models.JSONField(_("next twelve months"), default=list)
+    # The renewals within RENEWALS_KEPT_DAYS, soonest first: [{"account_id", "contract_id", "product",
+    # "segment", "owner_id", "date", "arr", "p": {outcome: probability}, "expected_arr"}].
+    renewals = models.JSONField(_("upcoming renewals"), default=list)
+    renewals_in_year = models.PositiveIntegerField(_("renewals in the next 12 months"), default=0)
     used_churn_risk = models.BooleanField(_("used the accounts' churn risk"), default=False)
 
     class Meta:

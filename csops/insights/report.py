@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -12,13 +12,17 @@ from django.utils.translation import gettext as _
 
 from csops.customers.models import Account, Segment
 from csops.health.models import Scorecard
-from csops.insights import forecast, outcomes, risk, validation
+from csops.insights import forecast, outcomes, revenue, risk, validation
 from csops.insights.models import ChurnModel, ChurnRisk
 from csops.lib.money import format_money
 from csops.users.models import User
 
 HORIZONS = (90, 180)
+RENEWAL_WINDOWS = (90, 180)  # days ahead the upcoming renewals table covers
 GROSS_MARGIN = 0.8  # LTV assumption shown on the page; CS Ops can read LTV at another margin by scaling
+HISTORY_QUARTERS = 4  # past quarters of GRR/NRR shown per segment
+# Onboarding speed buckets: days from the contract start to first value (the demo's median is 21).
+SPEED_BUCKETS = ((14, "1"), (30, "2"), (60, "3"))
 
 
 def strength(auc: float | None) -> str:
@@ -126,6 +130,112 @@ def _risk_rows(day: dt.date | None, limit: int = 15) -> list[RiskRow]:
 
 
 @dataclass
+class RenewalRow:
+    account: Account
+    owner: User | None
+    date: dt.date
+    product: str
+    arr: float
+    p: dict[str, float]  # renewed, expanded, contracted, churned
+    expected_arr: float
+    contract_id: int = 0
+
+
+def upcoming_renewals(fc: forecast.Forecast, *, within_days: int, today: dt.date | None = None) -> list[RenewalRow]:
+    """The forecast's renewals after ``today`` (default: the forecast's day) and within ``within_days`` days
+    of it, soonest first, with their accounts."""
+    today = today or fc.today
+    last = today + dt.timedelta(days=within_days)
+    rows = [r for r in fc.renewals if today < r["date"] <= last]
+    accounts = Account.objects.select_related("owner").in_bulk([r["account_id"] for r in rows])
+    return [RenewalRow(accounts[r["account_id"]], accounts[r["account_id"]].owner, r["date"], r["product"],
+                       r["arr"], r["p"], r["expected_arr"], r["contract_id"])
+            for r in sorted(rows, key=lambda r: (r["date"], -r["arr"])) if r["account_id"] in accounts]
+
+
+def touch_models() -> dict[int, str]:
+    """Each account's current touch model (playbooks decide it; read from below, imported here)."""
+    from csops.playbooks.models import AccountTouch
+
+    return dict(AccountTouch.objects.values_list("account_id", "touch_model"))
+
+
+def touch_labels() -> dict[str, str]:
+    from csops.playbooks.models import TouchModel
+
+    return {str(k): str(v) for k, v in TouchModel.choices} | {"none": _("No touch model")}
+
+
+def maturity_levels() -> dict[int, str]:
+    """Each account's current maturity level ("0" = below Lv.1), the highest over its products.
+
+    The journey evaluates live accounts only, so a customer who left has no current level: it gets the
+    level it had when it left (its last recorded change). Without that, every churned account would
+    fall outside the levels and each level would look as if nobody ever left it."""
+    from csops.journey.models import MaturityChange, MaturityState
+
+    per_product: dict[tuple[int, int], int] = {}
+    for account_id, product_id, level in MaturityChange.objects.order_by("day").values_list(
+            "account_id", "product_id", "level_to"):
+        per_product[(account_id, product_id)] = level  # the latest change wins
+    per_product |= {(a, p): level for a, p, level in MaturityState.objects.values_list(
+        "account_id", "product_id", "level")}
+    out: dict[int, int] = {}
+    for (account_id, _product), level in per_product.items():
+        out[account_id] = max(level, out.get(account_id, 0))
+    return {a: str(level) for a, level in out.items()}
+
+
+def maturity_label(key: str) -> str:
+    if key == "none":
+        return _("Not evaluated")
+    if key == "0":
+        return _("Below Lv.1")
+    return _("Lv.%(level)s") % {"level": key}
+
+
+def onboarding_speeds() -> dict[int, str]:
+    """Each account's onboarding speed bucket: days to first value (the fastest over its products), "4"
+    beyond the last bucket, "wait" while still waiting; accounts whose start predates the event history
+    (the time is unknown) are left out."""
+    from csops.journey.models import FirstValue
+
+    days: dict[int, int | None] = {}
+    for account_id, start, reached in FirstValue.objects.filter(measurable=True).values_list(
+            "account_id", "contract_start", "reached_on"):
+        d = None if reached is None else (reached - start).days
+        if account_id not in days or (d is not None and (days[account_id] is None or d < days[account_id])):
+            days[account_id] = d
+    out = {}
+    for account_id, d in days.items():
+        out[account_id] = "wait" if d is None else next((k for top, k in SPEED_BUCKETS if d <= top), "4")
+    return out
+
+
+def speed_labels() -> dict[str, str]:
+    return {"1": _("Within 14 days"), "2": _("15 to 30 days"), "3": _("31 to 60 days"), "4": _("Over 60 days"),
+            "wait": _("Not reached yet")}
+
+
+def _ordered(rows: list[dict[str, Any]], key: str, order: list[str]) -> list[dict[str, Any]]:
+    rank = {k: i for i, k in enumerate(order)}
+    return sorted(rows, key=lambda r: (rank.get(r[key], len(order)), r[key]))
+
+
+def segment_history(book: outcomes.Book, *, today: dt.date, quarters: int = HISTORY_QUARTERS
+                    ) -> tuple[list[tuple[dt.date, dt.date]], list[dict[str, Any]]]:
+    """The last ``quarters`` quarters' GRR and NRR per segment, as (periods, [{key, cells}])."""
+    flat = [r for r in forecast.retention_history(book, today=today, quarters=quarters, by="segment")
+            if r["months"] == 3]
+    periods = sorted({(r["start"], r["end"]) for r in flat})
+    out = []
+    for key in sorted({r["key"] for r in flat}, key=str):
+        cells = {(r["start"], r["end"]): r for r in flat if r["key"] == key}
+        out.append({"key": "unknown" if key in ("", None) else key, "cells": [cells.get(p) for p in periods]})
+    return periods, out
+
+
+@dataclass
 class Report:
     today: dt.date
     horizon: int
@@ -149,10 +259,21 @@ class Report:
     segments: dict[str, str]
     owners: dict[Any, str]
     margin: float = GROSS_MARGIN
+    renewal_days: int = RENEWAL_WINDOWS[0]
+    renewals: list[RenewalRow] = field(default_factory=list)
+    history_periods: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    segment_history: list[dict[str, Any]] = field(default_factory=list)
+    ltv_by_touch: list[dict[str, Any]] = field(default_factory=list)
+    ltv_by_maturity: list[dict[str, Any]] = field(default_factory=list)
+    speed_cohorts: list[dict[str, Any]] = field(default_factory=list)
+    maturity_cohorts: list[dict[str, Any]] = field(default_factory=list)
+    touch_labels: dict[str, str] = field(default_factory=dict)
+    maturity_labels: dict[str, str] = field(default_factory=dict)
+    speed_labels: dict[str, str] = field(default_factory=dict)
 
 
 def build_report(*, today: dt.date, scorecard_key: str | None = None, horizon: int = 90,
-                 currency: str = "JPY") -> Report:
+                 currency: str = "JPY", renewal_days: int = RENEWAL_WINDOWS[0]) -> Report:
     cards = list(Scorecard.objects.filter(is_active=True).select_related("product"))
     card = risk.main_scorecard(scorecard_key) if cards else None
     book = outcomes.load_book()
@@ -171,17 +292,38 @@ def build_report(*, today: dt.date, scorecard_key: str | None = None, horizon: i
     model = risk.current_model()
     risk_day = ChurnRisk.objects.order_by("-day").values_list("day", flat=True).first()
     risks = _risk_rows(risk_day)
-    risk_map = dict(ChurnRisk.objects.filter(day=risk_day).values_list("account_id", "probability")) if risk_day else {}
-    fc = forecast.forecast(book, today=today, risk=risk_map, risk_horizon=model.horizon_days if model else 90,
-                           sims=1000)
+    # The day's recorded forecast when the pipeline has written it (simulating takes seconds at scale).
+    fc = revenue.stored_forecast(book, today=today)
+    if fc is None:
+        risk_map = (dict(ChurnRisk.objects.filter(day=risk_day).values_list("account_id", "probability"))
+                    if risk_day else {})
+        fc = forecast.forecast(book, today=today, risk=risk_map, risk_horizon=model.horizon_days if model else 90,
+                               sims=revenue.DAILY_SIMULATIONS)
+    life = forecast.ltv(book, today=today, margin=GROSS_MARGIN)
+    touch, maturity, speed = touch_models(), maturity_levels(), onboarding_speeds()
+    t_labels = touch_labels()
+    m_keys = sorted(set(maturity.values()), key=int) + ["none"]
+    s_labels = speed_labels()
+    periods, by_segment_history = segment_history(book, today=today)
+    arr_cache: dict[dt.date, Any] = {}  # the cohort tables share the ARR of the same month starts
     return Report(
         today=today, horizon=horizon, scorecards=cards, scorecard=card, validation=result, grade_bars=grade_bars,
         decile_bars=decile_bars, model=model, risk_day=risk_day, risks=risks, forecast=fc,
         chart=arr_chart(fc, currency), next_quarter=fc.quarters[0] if fc.quarters else None,
-        ltv=forecast.ltv(book, today=today, margin=GROSS_MARGIN),
-        cohorts=forecast.cohorts(book, today=today), segment_cohorts=forecast.cohorts(book, today=today, by="segment"),
+        ltv=life,
+        cohorts=forecast.cohorts(book, today=today, arr_cache=arr_cache),
+        segment_cohorts=forecast.cohorts(book, today=today, by="segment", arr_cache=arr_cache),
         currency=currency, has_renewal_records=not book.renewals.empty,
         labels=feature_labels(card if model is None else risk.main_scorecard(model.scorecard_key) or card),
         segments={str(k): str(v) for k, v in Segment.choices} | {"unknown": _("No segment"), "": _("No segment")},
         owners={u.pk: u.name or u.email for u in User.objects.filter(pk__in=[r["key"] for r in fc.by_owner])},
+        renewal_days=renewal_days, renewals=upcoming_renewals(fc, within_days=renewal_days, today=today),
+        history_periods=periods, segment_history=by_segment_history,
+        ltv_by_touch=_ordered(forecast.ltv_by(life, touch, missing="none"), "group", list(t_labels)) if life else [],
+        ltv_by_maturity=_ordered(forecast.ltv_by(life, maturity, missing="none"), "group", m_keys) if life else [],
+        speed_cohorts=_ordered(forecast.cohorts(book, today=today, by="group", groups=speed, arr_cache=arr_cache),
+                               "cohort", list(s_labels)),
+        maturity_cohorts=_ordered(forecast.cohorts(book, today=today, by="group", groups=maturity,
+                                                   arr_cache=arr_cache), "cohort", m_keys),
+        touch_labels=t_labels, maturity_labels={k: maturity_label(k) for k in m_keys}, speed_labels=s_labels,
     )

@@ -49,8 +49,11 @@ def kaplan_meier(duration: np.ndarray, event: np.ndarray, entry: np.ndarray | No
         raise ValueError("no lifetimes to estimate a survival curve from")
     times = np.unique(duration[event == 1])
     at_risk = np.array([((duration >= t) & (entry < t)).sum() for t in times], dtype=float)
-    deaths = np.array([((duration == t) & (event == 1)).sum() for t in times], dtype=float)
-    survival = np.cumprod(1.0 - deaths / at_risk) if len(times) else np.array([])
+    # Only deaths under observation count: a lifetime that enters on the day it ends (the history's first
+    # record is its churn) was never at risk, and dividing by nobody at risk would give -inf.
+    deaths = np.array([((duration == t) & (event == 1) & (entry < t)).sum() for t in times], dtype=float)
+    hazard = np.divide(deaths, at_risk, out=np.zeros_like(deaths), where=at_risk > 0)
+    survival = np.cumprod(1.0 - hazard) if len(times) else np.array([])
     return KaplanMeier(times, survival, at_risk, deaths)
 
 

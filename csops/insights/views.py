@@ -36,14 +36,24 @@ def _horizon(request: HttpRequest) -> int:
     return value if value in report.HORIZONS else 90
 
 
+def _renewal_days(request: HttpRequest) -> int:
+    try:
+        value = int(request.GET.get("renewals", report.RENEWAL_WINDOWS[0]))
+    except ValueError:
+        return report.RENEWAL_WINDOWS[0]
+    return value if value in report.RENEWAL_WINDOWS else report.RENEWAL_WINDOWS[0]
+
+
 @require_GET
 def report_view(request: HttpRequest) -> HttpResponse:
     if not is_reader(request.user):
         raise PermissionDenied
     page = report.build_report(today=_today(), scorecard_key=request.GET.get("scorecard") or None,
-                               horizon=_horizon(request), currency=settings.CSOPS_COMPANY_CURRENCY)
+                               horizon=_horizon(request), currency=settings.CSOPS_COMPANY_CURRENCY,
+                               renewal_days=_renewal_days(request))
     return render(request, "insights/report.html", {
         "page": page, "may_apply": can_configure(request.user), "horizons": report.HORIZONS,
+        "renewal_windows": report.RENEWAL_WINDOWS,
         "strength": report.strength(page.validation.auc) if page.validation else "",
         "model_strength": report.strength(page.model.metrics.get("auc")) if page.model else "",
     })
