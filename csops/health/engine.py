@@ -106,11 +106,14 @@ def seats_on(product_id: int, account_ids: Sequence[int], day: dt.date) -> dict[
 # The lake
 
 
-def _windowed_events(first: dt.date, last: dt.date) -> Any:
-    """Usage events from local day ``first`` to ``last`` (inclusive), with ``d``, the local day number."""
+def _windowed_events(first: dt.date, last: dt.date, *, con: Any = None) -> Any:
+    """Usage events from local day ``first`` to ``last`` (inclusive), with ``d``, the local day number.
+
+    ``con``: the backend to read the lake on (the custom SQL sandbox); the configured engine's by default.
+    """
     start = query._aware(first)
     end = query._aware(last + dt.timedelta(days=1))
-    t = query.events(start=start, end=end)
+    t = query.events(start=start, end=end, con=con)
     t = t.filter(t.type.isin(query.USAGE_TYPES), t.account_id.notnull())
     d = query._local_day_number(t.timestamp, query._offset_segments(query._company_tz(), start, end))
     return t.mutate(d=d.cast("int64"))
@@ -195,30 +198,48 @@ def lake_values_range(defn: ScorecardDef, accounts: Mapping[dt.date, Sequence[Sc
 
 
 def custom_sql_values(m: MeasureDef, day: dt.date, accounts: Sequence[Scope]) -> dict[int, float | None]:
-    """A custom SQL measure: its query over the relation ``events`` bound to the window's events."""
+    """A custom SQL measure: its query over the relation ``events`` bound to the window's events.
+
+    On DuckDB it runs in ``query.sandbox_connection()``: a database of its own where no file but
+    the lake's events can be read, whatever the query says (defence in depth behind
+    ``sandbox.validate_sql``). Spark has no such switch: there the validation is the only guard.
+    """
     from csops.health.sandbox import validate_sql
 
     validate_sql(m.params["sql"])  # checked on save; checked again in case the stored document was edited
-    t = _windowed_events(day - dt.timedelta(days=m.window - 1), day)
-    name = query.engine()
-    dialect = "spark" if name == "pyspark" else name
-    user = sqlglot.transpile(m.params["sql"], read="duckdb", write=dialect)[0]
-    # The user's query passed validate_sql: one SELECT over `events` only.
-    text = (f"WITH events AS ({query.sql(t, dialect=name)}) "  # noqa: S608
-            f"SELECT CAST(account_id AS STRING) AS account_id, CAST(value AS DOUBLE) AS value "
-            f"FROM ({user}) AS custom_measure")
-    con = query.connection()
-    # The windowed events read the small in-memory tables of identity resolution: register them
-    # now, since a SQL string (unlike an expression) does not tell Ibis it needs them. The schema is
-    # given so that Ibis need not ask the engine for it.
-    con._run_pre_execute_hooks(t)
-    expr = con.sql(text, schema=CUSTOM_SCHEMA, dialect=dialect)
-    rows = query.run(expr.select("account_id", "value"), tag=f"health.custom.{m.key}")
+    first = day - dt.timedelta(days=m.window - 1)
+    if query.engine() == "duckdb":
+        with query.sandbox_connection() as con:
+            rows = run_custom_sql(m.params["sql"], first, day, con=con, tag=f"health.custom.{m.key}")
+    else:
+        rows = run_custom_sql(m.params["sql"], first, day, con=query.connection(), tag=f"health.custom.{m.key}")
     values = {}
     for r in rows:
         v = r.get("value")
         values[str(r.get("account_id"))] = None if v is None else float(v)
     return {a.id: values.get(a.external_id) for a in accounts}
+
+
+def run_custom_sql(sql: str, first: dt.date, last: dt.date, *, con: Any, tag: str) -> list[dict[str, Any]]:
+    """Execute a custom measure's query over the events of local days ``first`` to ``last`` on ``con``.
+
+    ``con`` decides what the query can reach: ``query.sandbox_connection()`` on DuckDB. Nothing
+    is validated here (``custom_sql_values`` does it first); the sandbox alone keeps files out.
+    """
+    t = _windowed_events(first, last, con=con)
+    name = con.name
+    dialect = "spark" if name == "pyspark" else name
+    user = sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+    # The user's query passed validate_sql: one SELECT over `events` only.
+    text = (f"WITH events AS ({query.sql(t, dialect=name)}) "  # noqa: S608
+            f"SELECT CAST(account_id AS STRING) AS account_id, CAST(value AS DOUBLE) AS value "
+            f"FROM ({user}) AS custom_measure")
+    # The windowed events read the small in-memory tables of identity resolution: register them
+    # now, since a SQL string (unlike an expression) does not tell Ibis it needs them. The schema is
+    # given so that Ibis need not ask the engine for it.
+    con._run_pre_execute_hooks(t)
+    expr = con.sql(text, schema=CUSTOM_SCHEMA, dialect=dialect)
+    return query.run(expr.select("account_id", "value"), tag=tag, con=con)
 
 
 # --------------------------------------------------------------------------------------------

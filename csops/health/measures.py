@@ -294,6 +294,8 @@ def _survey(key: str) -> DbCompute:
 
 
 TOUCH_KINDS = ("meeting", "call", "email")
+# The keys of Activity.data that mark an activity written by the sending of an automated message.
+AUTOMATED_MARKER = ("message", "source")
 
 
 def _days_since_touch(scope: DbScope, m: MeasureDef) -> dict[int, float | None]:
@@ -305,6 +307,9 @@ def _days_since_touch(scope: DbScope, m: MeasureDef) -> dict[int, float | None]:
     last = dict(
         Activity.objects.filter(account_id__in=list(scope.account_ids), kind__in=kinds,
                                 occurred_at__gte=scope.window_start(m.window), occurred_at__lt=scope.day_end())
+        # Only people touch: an email the outreach or playbook engine sent is written to the timeline
+        # without an author and with the message it came from (csops.outreach.sending._timeline).
+        .exclude(author__isnull=True, data__has_keys=list(AUTOMATED_MARKER))
         .values("account_id").annotate(last=Max("occurred_at")).values_list("account_id", "last")
     )
     # No touch within the window counts as the whole window: a silence is information, not missing data.

@@ -2,13 +2,18 @@
 
 Idempotent per day: the snapshots of a scorecard's day are replaced as a whole (one delete, one
 bulk insert in a transaction), so a re-run never doubles a row and an account that left the
-scope that day loses its stale row. Trends compare with the snapshots 7 and 30 days earlier,
-read in bulk (or kept in memory while backfilling a range in order).
+scope that day loses its stale row. Trends compare with the snapshot of the same scorecard 7
+(30) days earlier or, when that day was not scored, the nearest one up to ``TREND_TOLERANCE_DAYS``
+days before it; read in bulk (or kept in memory while backfilling a range in order).
+
+A scorecard that fails to compute (a custom SQL measure that errs at run time, an unreadable lake)
+is logged and listed in the result; the other scorecards are still scored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +31,11 @@ BATCH_SIZE = 2000
 # faster, while each event is repeated once per scored day whose window holds it (memory).
 RANGE_DAYS = 16
 TREND_DAYS = (7, 30)
+# A trend compares with the nearest snapshot up to this many days before the wanted one (a history
+# scored every 7 days, or a day the pipeline missed, still has trends).
+TREND_TOLERANCE_DAYS = 3
+
+logger = logging.getLogger("csops.health.scoring")
 
 Progress = Callable[[int, int], None]
 
@@ -40,6 +50,7 @@ class ScoringResult:
     snapshots: int = 0
     scorecards: int = 0
     skipped: list[str] = field(default_factory=list)  # scorecards whose definition no longer validates
+    failed: dict[str, str] = field(default_factory=dict)  # scorecard key -> why computing it failed
     seconds: float = 0.0
     compute_seconds: float = 0.0
     write_seconds: float = 0.0
@@ -49,6 +60,8 @@ class ScoringResult:
                 f"in {self.seconds:.1f}s (compute {self.compute_seconds:.1f}s, write {self.write_seconds:.1f}s)")
         if self.skipped:
             text += f"; skipped invalid scorecards: {', '.join(self.skipped)}"
+        if self.failed:
+            text += "; failed scorecards: " + "; ".join(f"{key} ({why})" for key, why in self.failed.items())
         return text
 
 
@@ -92,10 +105,19 @@ def score(days: Sequence[dt.date] | None = None, *, scorecards: Iterable[Scoreca
         history = _HistoryCache(card, days)
         for chunk in _chunks(days, RANGE_DAYS):
             t0 = time.perf_counter()
-            if len(chunk) == 1:
-                computed = {chunk[0]: engine.compute_day(card, defn, chunk[0])}
-            else:
-                computed = engine.compute_days(card, defn, chunk)
+            try:
+                if len(chunk) == 1:
+                    computed = {chunk[0]: engine.compute_day(card, defn, chunk[0])}
+                else:
+                    computed = engine.compute_days(card, defn, chunk)
+            except Exception as exc:  # noqa: BLE001 - one scorecard's failure must not stop the others
+                logger.exception("health scorecard %s failed on %s..%s", card.key, chunk[0], chunk[-1])
+                result.failed[card.key] = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else (
+                    type(exc).__name__)
+                result.compute_seconds += time.perf_counter() - t0
+                done += len(days) - days.index(chunk[0])
+                progress(done, total)
+                break  # its later days would fail alike; the days already written stay
             result.compute_seconds += time.perf_counter() - t0
             t1 = time.perf_counter()
             # One transaction per chunk: a commit (and its fsync) per day would dominate a backfill.
@@ -114,7 +136,8 @@ class _HistoryCache:
 
     def __init__(self, card: Scorecard, days: Sequence[dt.date]) -> None:
         self.card = card
-        wanted = {d - dt.timedelta(days=n) for d in days for n in TREND_DAYS} - set(days)
+        wanted = {d - dt.timedelta(days=n + late) for d in days for n in TREND_DAYS
+                  for late in range(TREND_TOLERANCE_DAYS + 1)} - set(days)
         self.scores: dict[dt.date, dict[int, float | None]] = {}
         rows = HealthScore.objects.filter(scorecard=card, day__in=sorted(wanted)).values_list(
             "day", "account_id", "score")
@@ -122,7 +145,13 @@ class _HistoryCache:
             self.scores.setdefault(day, {})[account_id] = value
 
     def earlier(self, day: dt.date, days_back: int, account_id: int) -> float | None:
-        return self.scores.get(day - dt.timedelta(days=days_back), {}).get(account_id)
+        """The account's score ``days_back`` days before ``day`` or, when it has no snapshot that day,
+        in the nearest earlier one within ``TREND_TOLERANCE_DAYS`` days (None: none)."""
+        for late in range(TREND_TOLERANCE_DAYS + 1):
+            scores = self.scores.get(day - dt.timedelta(days=days_back + late))
+            if scores is not None and account_id in scores:
+                return scores[account_id]
+        return None
 
     def keep(self, day: dt.date, scores: dict[int, float | None]) -> None:
         self.scores[day] = scores

@@ -64,10 +64,27 @@ def check_references(defn: ScorecardDef) -> list[tuple[str, str]]:
     return errors
 
 
+def check_queries(defn: ScorecardDef) -> list[tuple[str, str]]:
+    """Problems the custom SQL measures would hit at run time, found by a dry run on an empty ``events``."""
+    from csops.health.sandbox import SqlRejected, dry_run
+
+    errors: list[tuple[str, str]] = []
+    for gi, group in enumerate(defn.groups):
+        for mi, m in enumerate(group.measures):
+            if m.type != "custom_sql":
+                continue
+            try:
+                dry_run(m.params["sql"])
+            except SqlRejected as exc:
+                errors.append((f"groups[{gi}].measures[{mi}].params.sql", str(exc)))
+    return errors
+
+
 def validate_document(data: Mapping[str, Any]) -> ScorecardDef:
-    """Validate a whole document, the database references included; raise DefinitionError."""
+    """Validate a whole document, the database references and a dry run of custom SQL included;
+    raise DefinitionError."""
     defn = load_definition(data)
-    errors = check_references(defn)
+    errors = check_references(defn) + check_queries(defn)
     if errors:
         raise DefinitionError(errors)
     return defn
@@ -109,6 +126,23 @@ def do_save_scorecard(data: Mapping[str, Any], *, actor: Any, scorecard: Scoreca
         "changed": sorted(k for k in set(before) | set(doc) if before.get(k) != doc.get(k)),
     })
     return scorecard
+
+
+def rescore_latest_day(scorecard: Scorecard) -> Any:
+    """Score the scorecard's latest scored day again with its current definition (after a save).
+
+    So that the portfolio and the panels show the saved change at once rather than from the next
+    scoring run. Returns the ``scoring.ScoringResult``, or None when there is nothing to re-score
+    (never scored, or no longer active).
+    """
+    from csops.health.scoring import score
+
+    if not scorecard.is_active:
+        return None
+    day = HealthScore.objects.filter(scorecard=scorecard).aggregate(last=Max("day"))["last"]
+    if day is None:
+        return None
+    return score([day], scorecards=[scorecard])
 
 
 def latest_scores(*, scorecard: Scorecard | None = None,

@@ -6,6 +6,7 @@ assess any account and edit scorecards. Every refusal is decided here, on the se
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import yaml
@@ -28,6 +29,8 @@ from csops.health.models import Scorecard
 from csops.health.preview import preview_distribution
 from csops.users.models import User
 from csops.users.roles import is_reader
+
+logger = logging.getLogger("csops.health.views")
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -214,6 +217,29 @@ def _editor_context(request: HttpRequest, scorecard: Scorecard, *, definition: d
     }
 
 
+def _saved(request: HttpRequest, before: Scorecard, saved: Scorecard) -> None:
+    """Say the scorecard was saved and, when it changed, re-score its latest day so that the portfolio moves now."""
+    if saved.version == before.version:
+        messages.success(request, _("Scorecard saved."))
+        return
+    try:
+        result = services.rescore_latest_day(saved)
+    except Exception:  # noqa: BLE001 - the save stands; the next scoring run catches up
+        logger.exception("re-scoring scorecard %s after a save failed", saved.key)
+        result = None
+        failed = True
+    else:
+        failed = result is not None and bool(result.failed)
+    if failed:
+        messages.warning(request, _("Scorecard saved. Re-scoring its latest day failed; the next scoring run "
+                                    "will use the new version."))
+    elif result is not None:
+        messages.success(request, _("Scorecard saved. Its latest scored day was re-scored with version "
+                                    "%(version)s.") % {"version": saved.version})
+    else:
+        messages.success(request, _("Scorecard saved."))
+
+
 @require_http_methods(["GET", "POST"])
 def scorecard_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The structured editor (weights, bounds, cut-offs, assessment age); read-only for CSMs and viewers."""
@@ -228,12 +254,12 @@ def scorecard_edit(request: HttpRequest, pk: int) -> HttpResponse:
     errors = list(input_errors.items())
     if not errors:
         try:
-            services.do_save_scorecard({**assessments.full_document(scorecard), **data},
-                                       actor=request.user, scorecard=scorecard)
+            saved = services.do_save_scorecard({**assessments.full_document(scorecard), **data},
+                                               actor=request.user, scorecard=scorecard)
         except DefinitionError as exc:
             errors = list(exc.errors)
         else:
-            messages.success(request, _("Scorecard saved."))
+            _saved(request, scorecard, saved)
             return redirect("health-scorecard", pk=scorecard.pk)
     return render(request, "health/editor.html", _editor_context(request, scorecard, definition=data, errors=errors),
                   status=422)
@@ -262,11 +288,11 @@ def scorecard_yaml(request: HttpRequest, pk: int) -> HttpResponse:
     data, errors = _parse_yaml(text)
     if data is not None:
         try:
-            services.do_save_scorecard(data, actor=request.user, scorecard=scorecard)
+            saved = services.do_save_scorecard(data, actor=request.user, scorecard=scorecard)
         except DefinitionError as exc:
             errors = list(exc.errors)
         else:
-            messages.success(request, _("Scorecard saved."))
+            _saved(request, scorecard, saved)
             return redirect("health-scorecard", pk=scorecard.pk)
     return render(request, "health/editor.html", _editor_context(
         request, scorecard, definition=dict(scorecard.definition or {}), yaml_text=text, yaml_errors=errors,

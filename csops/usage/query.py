@@ -23,6 +23,7 @@ and dicts back. The identity links and contacts travel into the engine as small 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -32,7 +33,7 @@ import sys
 import threading
 import time
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict
 
 import ibis
@@ -225,6 +226,66 @@ def reset_connections() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# The sandbox of custom SQL measures
+
+# Limits of a custom SQL measure's DuckDB database (Django settings; docs/health.md).
+DEFAULT_SANDBOX_MEMORY_LIMIT = "1GB"
+DEFAULT_SANDBOX_THREADS = 2
+DEFAULT_SANDBOX_TIMEOUT_SECONDS = 120.0
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextlib.contextmanager
+def sandbox_connection(*, lake: bool = True) -> Iterator[Any]:
+    """A fresh, locked-down DuckDB backend for SQL that CS Ops wrote (the custom SQL measures).
+
+    A database of its own (never the shared one of ``connection``), opened with file access off
+    (``enable_external_access = false``): with ``lake`` only the event folder of the lake can be
+    read (``allowed_directories``), without it no file at all; names do not resolve to Python
+    objects of the caller. A memory limit and a thread count apply, the configuration is then
+    locked (``lock_configuration``) so that no statement can change it back, and a query still
+    running after ``CSOPS_CUSTOM_SQL_TIMEOUT`` seconds is interrupted. In-memory tables (Ibis
+    memtables, registered Arrow tables) still work. The database is closed on exit. DuckDB only:
+    Spark has no such switch (docs/health.md).
+    """
+    import duckdb
+
+    db = duckdb.connect(":memory:")
+    timer: threading.Timer | None = None
+    try:
+        backend = ibis.duckdb.from_connection(db)  # sets the session time zone, before the lock
+        folder = events_dir(_lake_dir())
+        # As written and with links resolved: DuckDB compares the paths it is asked to open.
+        allowed = sorted({str(p).rstrip(os.sep) + os.sep for p in (folder, folder.resolve())}) if lake else []
+        memory = str(getattr(settings, "CSOPS_CUSTOM_SQL_MEMORY_LIMIT", DEFAULT_SANDBOX_MEMORY_LIMIT))
+        threads = int(getattr(settings, "CSOPS_CUSTOM_SQL_THREADS", DEFAULT_SANDBOX_THREADS))
+        for statement in (
+            f"SET allowed_directories = [{', '.join(_sql_string(p) for p in allowed)}]",
+            "SET enable_external_access = false",
+            "SET autoinstall_known_extensions = false",
+            # A relation name must not reach a Python object of the calling code either.
+            "SET python_enable_replacements = false",
+            f"SET memory_limit = {_sql_string(memory)}",
+            f"SET threads = {max(1, threads)}",
+            "SET lock_configuration = true",
+        ):
+            db.execute(statement)
+        timeout = float(getattr(settings, "CSOPS_CUSTOM_SQL_TIMEOUT", DEFAULT_SANDBOX_TIMEOUT_SECONDS))
+        if timeout > 0:
+            timer = threading.Timer(timeout, db.interrupt)
+            timer.daemon = True
+            timer.start()
+        yield backend
+    finally:
+        if timer is not None:
+            timer.cancel()
+        db.close()
+
+
+# --------------------------------------------------------------------------------------------
 # The lake as a table
 
 
@@ -342,17 +403,18 @@ def events(
     start: dt.datetime | dt.date | None = None,
     end: dt.datetime | dt.date | None = None,
     account_external_id: str | None = None,
+    con: Any = None,
 ) -> ir.Table:
-    """The lake as an Ibis table, identities resolved, on the configured engine.
+    """The lake as an Ibis table, identities resolved, on the configured engine (or on ``con``).
 
     Columns are those of ``EVENT_SCHEMA`` plus ``date`` (the UTC date of the folder). ``start`` is
     inclusive, ``end`` exclusive; a ``date`` means midnight in the company's time zone. With
     ``account_external_id`` only that account's events are kept (after resolution), which lets
     the engine skip other accounts' rows early. An empty or missing lake is an empty table.
     """
-    name = engine()
+    name = con.name if con is not None else engine()
     try:
-        con = connection(name)
+        con = con if con is not None else connection(name)
         t = _raw_events(con)
     except Exception as exc:  # noqa: BLE001 - opening the lake is part of the query
         raise QueryError(f"cannot open the event lake on {name}: {exc}", tag="usage.events", engine=name) from exc
@@ -387,17 +449,19 @@ def run(
     tag: str,
     params: Mapping[Any, Any] | None = None,
     limit: int | None = None,
+    con: Any = None,
 ) -> list[dict[str, Any]]:
     """Execute ``expr`` and return its rows as dicts of plain Python values.
 
     ``tag`` names the query in the logs (``csops.usage.query``) and in the Spark UI; ``params``
     binds ``ibis.param`` placeholders. Timestamps come back timezone-aware in UTC on every
-    engine. Any failure of the engine becomes a ``QueryError``.
+    engine. Any failure of the engine becomes a ``QueryError``. ``con``: another backend than the
+    configured engine's (the custom SQL sandbox).
     """
-    name = engine()
+    name = con.name if con is not None else engine()
     started = time.perf_counter()
     try:
-        con = connection(name)
+        con = con if con is not None else connection(name)
         if name == "pyspark":
             con._session.sparkContext.setJobDescription(f"csops:{tag}")
         table = con.to_pyarrow(expr.as_table(), params=dict(params or {}), limit=limit)
