@@ -156,6 +156,10 @@ CSOPS_ENGINE = env_str("CSOPS_ENGINE", "duckdb").strip().lower()
 if CSOPS_ENGINE not in {"duckdb", "pyspark"}:
     raise ConfigError(f"CSOPS_ENGINE must be duckdb or pyspark, got {CSOPS_ENGINE!r}")
 CSOPS_SPARK_MASTER = env_str("CSOPS_SPARK_MASTER", "local[*]")
+# Limits of the sandbox in which CS Ops' custom SQL measures run (DuckDB; docs/health.md).
+CSOPS_CUSTOM_SQL_MEMORY_LIMIT = env_str("CSOPS_CUSTOM_SQL_MEMORY_LIMIT", "1GB")
+CSOPS_CUSTOM_SQL_THREADS = env_int("CSOPS_CUSTOM_SQL_THREADS", 2)
+CSOPS_CUSTOM_SQL_TIMEOUT = env_int("CSOPS_CUSTOM_SQL_TIMEOUT", 120)  # seconds; 0 for none
 # Ingestion through the tracking API (docs/event-lake.md, "Ingestion and durability").
 CSOPS_INGEST_RATE = env_int("CSOPS_INGEST_RATE", 50_000)  # events per second per write key, per process
 CSOPS_INGEST_FLUSH_SECONDS = env_int("CSOPS_INGEST_FLUSH_SECONDS", 2)  # write-ahead log -> Parquet
