@@ -296,12 +296,17 @@ class Fitted:
     baseline_sign: float = 1.0
     C: float | None = None
     shape: int | None = None  # index into GBM_SHAPES
+    calibrator: Calibrator | None = None  # set by the caller when it improved held-out Brier
 
     def predict_encoded(self, Z: np.ndarray) -> np.ndarray:
         if self.name == "baseline":
             j = self.encoder.names.index(self.baseline_column)
-            return self.model.predict_proba(Z[:, [j]])[:, 1]
-        return self.model.predict_proba(Z)[:, 1]
+            p = self.model.predict_proba(Z[:, [j]])[:, 1]
+        else:
+            p = self.model.predict_proba(Z)[:, 1]
+        # getattr: artifacts pickled before calibration existed have no such attribute.
+        calibrator = getattr(self, "calibrator", None)
+        return calibrator.apply(p) if calibrator is not None else p
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         with threadpool_limits(limits=1):
@@ -370,9 +375,87 @@ def calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     return float(sum(b["n"] * abs(b["predicted"] - b["observed"]) for b in curve) / total)
 
 
+def brier(y: np.ndarray, p: np.ndarray) -> float:
+    return float(brier_score_loss(y, p)) if len(y) else float("nan")
+
+
 def scores(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     return {"auc": _auc(y, p), "brier": float(brier_score_loss(y, p)), "lift": lift_top(y, p),
             "calibration_error": calibration_error(y, p)}
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+CALIBRATION_METHODS = ("platt", "isotonic")
+
+
+@dataclass
+class Calibrator:
+    """A monotone map from a model's probability to a corrected one, fitted on held-out predictions.
+
+    ``platt``: a logistic regression on the logit of the probability (two parameters, safe with few
+    churns); ``isotonic``: a step function (needs more rows, can fit any monotone distortion)."""
+
+    method: str
+    model: Any
+
+    def apply(self, p: np.ndarray) -> np.ndarray:
+        p = np.asarray(p, dtype=float)
+        if self.method == "platt":
+            return self.model.predict_proba(_logit(p)[:, None])[:, 1]
+        return np.clip(self.model.predict(p), 0.0, 1.0)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
+
+
+def fit_calibrator(method: str, y: np.ndarray, p: np.ndarray) -> Calibrator:
+    if method not in CALIBRATION_METHODS:
+        raise ModellingError(f"unknown calibration {method!r}; choose from {', '.join(CALIBRATION_METHODS)}")
+    if not 0 < y.sum() < len(y):
+        raise ModellingError("calibration rows hold only one class")
+    if method == "platt":
+        return Calibrator(method, LogisticRegression(C=1e6, max_iter=500).fit(_logit(p)[:, None], y))
+    from sklearn.isotonic import IsotonicRegression
+
+    return Calibrator(method, IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(p, y))
+
+
+@dataclass
+class CalibrationChoice:
+    method: str  # "none" or one of CALIBRATION_METHODS
+    brier: dict[str, float]  # held-out Brier of each candidate, "none" included
+    held_out: np.ndarray  # the held-out probabilities of the chosen method (cross-fitted), row-aligned
+    calibrator: Calibrator | None  # fitted on every held-out prediction, for the final model
+
+
+def choose_calibration(y: np.ndarray, p: np.ndarray, parts: Sequence[np.ndarray], *,
+                       min_gain: float = 1e-4) -> CalibrationChoice:
+    """Whether to correct held-out probabilities ``p``, and how: cross-fitted over ``parts`` (disjoint
+    sets of held-out rows, e.g. each fold's test rows), each part corrected by a map fitted on the
+    others. A method is kept only when it lowers the Brier score of the rows it did not see by at least
+    ``min_gain``; then the map is refitted on every held-out row."""
+    parts = [np.asarray(part) for part in parts if len(part)]
+    rows = np.concatenate(parts) if parts else np.arange(0)
+    briers = {"none": brier(y[rows], p[rows])}
+    held: dict[str, np.ndarray] = {}
+    if len(parts) >= 2:
+        for method in CALIBRATION_METHODS:
+            q = p.copy()
+            try:
+                for k, part in enumerate(parts):
+                    other = np.concatenate([x for j, x in enumerate(parts) if j != k])
+                    q[part] = fit_calibrator(method, y[other], p[other]).apply(p[part])
+            except ModellingError:
+                continue
+            held[method] = q
+            briers[method] = brier(y[rows], q[rows])
+    best = min(held, key=lambda m: briers[m], default="none")
+    if best == "none" or briers[best] > briers["none"] - min_gain:
+        return CalibrationChoice("none", briers, p, None)
+    return CalibrationChoice(best, briers, held[best], fit_calibrator(best, y[rows], p[rows]))
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -453,6 +536,8 @@ class Evaluation:
     final: dict[str, Fitted]
     out_of_fold: dict[str, np.ndarray]
     test_index: np.ndarray
+    folds: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (train, test) row indices
+    gap_days: int = 0
 
     @property
     def best(self) -> str:
@@ -478,6 +563,8 @@ def evaluate(
     if ordered and by_account and data.ids is not None:
         folds = time_and_group_folds(data.time, data.ids, gap_days=gap_days)
         split = "time and accounts: trained on earlier days of half the accounts, tested on later days of the others"
+        if gap_days:
+            split += f", gap {gap_days} days"
     elif ordered:
         k = n_folds or 2
         folds = time_folds(data.time, k, gap_days=gap_days)
@@ -515,7 +602,8 @@ def evaluate(
             final[m] = fit_model(m, data.X, data.y, ordered=ordered, baseline=baseline)
             drivers[m] = global_drivers(final[m], data.X, data.y)
         results["baseline"].note = f"{final['baseline'].baseline_column} alone"
-    return Evaluation(len(data.y), data.positives, split, results, drivers, final, oof, test_index)
+    return Evaluation(len(data.y), data.positives, split, results, drivers, final, oof, test_index,
+                      folds=folds, gap_days=gap_days)
 
 
 # --- explanation ----------------------------------------------------------------------------------

@@ -100,6 +100,10 @@ def feature_labels(card: Scorecard | None) -> dict[str, str]:
         "trend_30": _("Change of the health score over 30 days"), "coverage": _("Share of measures with data"),
         "arr": _("ARR"), "tenure_days": _("Days as a customer"), "days_to_renewal": _("Days to renewal"),
         "contracts": _("Live contracts"), "segment": _("Segment"),
+        "maturity_level": _("Maturity level"), "stage": _("Lifecycle stage"),
+        "onboarding_done_share": _("Share of onboarding steps done"),
+        "onboarding_overdue": _("Overdue onboarding steps"),
+        "high_tickets_90d": _("High-severity tickets in the last 90 days"),
     }
     if card is not None:
         from csops.health.assessments import lang_code
