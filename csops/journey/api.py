@@ -18,13 +18,15 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from csops.api import ApiError
-from csops.customers.models import Account, LifecycleStage, Product
+from csops.customers.models import Account, Contact, LifecycleStage, Product
 from csops.customers.permissions import can_edit_account
 from csops.journey import maturity, onboarding, stages
 from csops.journey.config import ConfigInvalid, export_config, import_config
 from csops.journey.models import (
+    CxCheckpoint,
     FirstValue,
     MaturityState,
+    Milestone,
     OnboardingPlan,
     OnboardingStep,
     Outcome,
@@ -32,7 +34,16 @@ from csops.journey.models import (
     Sentiment,
     SuccessPlan,
 )
-from csops.journey.success import SuccessInvalid, current_value, do_add_checkpoint, do_add_outcome, do_update_outcome
+from csops.journey.success import (
+    SuccessInvalid,
+    current_value,
+    do_add_checkpoint,
+    do_add_outcome,
+    do_delete_checkpoint,
+    do_delete_milestone,
+    do_delete_outcome,
+    do_update_outcome,
+)
 from csops.users.roles import can_configure
 
 router = Router(tags=["journey"])
@@ -166,17 +177,20 @@ def _outcome_out(o: Outcome) -> dict[str, Any]:
             "current": current_value(o), "measure": o.measure, "due_on": o.due_on, "status": o.status}
 
 
+def _plan_out(plan: OnboardingPlan, today: dt.date) -> dict[str, Any]:
+    status = onboarding.plan_status(plan, today=today)
+    return {"id": plan.pk, "product": plan.product.code, "started_on": plan.started_on,
+            "completed_on": plan.completed_on, "percent": status.percent, "stalled": status.stalled,
+            "promoter_id": plan.promoter_id, "operator_id": plan.operator_id,
+            "warnings": status.warnings.messages(), "steps": [_step_out(s, today) for s in status.steps]}
+
+
 @router.get("/journey/accounts/{account_id}", response=JourneyOut)
 def account_journey(request: HttpRequest, account_id: int) -> dict[str, Any]:
     account = _account(account_id)
     today = timezone.localdate()
-    plans = []
-    for plan in OnboardingPlan.objects.filter(account=account).select_related("product").order_by("-started_on"):
-        status = onboarding.plan_status(plan, today=today)
-        plans.append({"id": plan.pk, "product": plan.product.code, "started_on": plan.started_on,
-                      "completed_on": plan.completed_on, "percent": status.percent, "stalled": status.stalled,
-                      "promoter_id": plan.promoter_id, "operator_id": plan.operator_id,
-                      "warnings": status.warnings.messages(), "steps": [_step_out(s, today) for s in status.steps]})
+    plans = [_plan_out(plan, today) for plan in
+             OnboardingPlan.objects.filter(account=account).select_related("product").order_by("-started_on")]
     history = stages.history(account, today=today)
     sp = SuccessPlan.objects.filter(account=account).first()
     return {
@@ -235,6 +249,32 @@ def update_step(request: HttpRequest, step_id: int, payload: StepPatch) -> dict[
     return _step_out(step, timezone.localdate())
 
 
+class PeopleIn(StrictSchema):
+    promoter_id: int | None
+    operator_id: int | None
+
+
+@router.post("/journey/plans/{plan_id}/people", response=PlanOut)
+def set_plan_people(request: HttpRequest, plan_id: int, payload: PeopleIn) -> dict[str, Any]:
+    """Name the customer's promoter and operator of an onboarding plan (contacts of the account, or null)."""
+    plan = OnboardingPlan.objects.select_related("account", "product").filter(pk=plan_id).first()
+    if plan is None:
+        raise ApiError(404, f"plan {plan_id} not found")
+    _editable(request, plan.account)
+    people: dict[str, Contact | None] = {}
+    errors: dict[str, str] = {}
+    for field in ("promoter_id", "operator_id"):
+        contact_id = getattr(payload, field)
+        people[field] = None if contact_id is None else (
+            Contact.objects.filter(pk=contact_id, account_id=plan.account_id).first())
+        if contact_id is not None and people[field] is None:
+            errors[field] = f"contact {contact_id} is not a person at this account"
+    if errors:
+        raise _invalid(errors)
+    onboarding.do_set_people(plan, promoter=people["promoter_id"], operator=people["operator_id"], actor=request.auth)
+    return _plan_out(plan, timezone.localdate())
+
+
 class StageIn(StrictSchema):
     stage: StageCode
     reason: Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
@@ -277,6 +317,10 @@ def add_outcome(request: HttpRequest, account_id: int, payload: OutcomeIn) -> St
 
 
 class OutcomePatch(StrictSchema):
+    title: Text | None = None
+    kpi: Text | None = None
+    unit: str | None = Field(None, max_length=30)
+    baseline: Decimal | None = Field(None, max_digits=16, decimal_places=2)
     current: Decimal | None = Field(None, max_digits=16, decimal_places=2)
     target: Decimal | None = Field(None, max_digits=16, decimal_places=2)
     status: StatusCode | None = None
@@ -285,12 +329,10 @@ class OutcomePatch(StrictSchema):
 
 @router.patch("/journey/outcomes/{outcome_id}", response=OutcomeOut)
 def update_outcome(request: HttpRequest, outcome_id: int, payload: OutcomePatch) -> dict[str, Any]:
-    outcome = Outcome.objects.select_related("plan", "plan__account").filter(pk=outcome_id).first()
-    if outcome is None:
-        raise ApiError(404, f"outcome {outcome_id} not found")
+    outcome = _outcome(outcome_id)
     _editable(request, outcome.plan.account)
     changes = payload.dict(exclude_unset=True)
-    for required in ("target", "status", "due_on"):
+    for required in ("title", "kpi", "unit", "baseline", "target", "status", "due_on"):
         if required in changes and changes[required] is None:
             raise _invalid({required: "cannot be null"})
     try:
@@ -298,6 +340,41 @@ def update_outcome(request: HttpRequest, outcome_id: int, payload: OutcomePatch)
     except SuccessInvalid as exc:
         raise _invalid(exc.errors) from None
     return _outcome_out(outcome)
+
+
+def _outcome(outcome_id: int) -> Outcome:
+    outcome = Outcome.objects.select_related("plan", "plan__account").filter(pk=outcome_id).first()
+    if outcome is None:
+        raise ApiError(404, f"outcome {outcome_id} not found")
+    return outcome
+
+
+@router.delete("/journey/outcomes/{outcome_id}", response={204: None})
+def delete_outcome(request: HttpRequest, outcome_id: int) -> Status:
+    outcome = _outcome(outcome_id)
+    _editable(request, outcome.plan.account)
+    do_delete_outcome(outcome, actor=request.auth)
+    return Status(204, None)
+
+
+@router.delete("/journey/milestones/{milestone_id}", response={204: None})
+def delete_milestone(request: HttpRequest, milestone_id: int) -> Status:
+    milestone = Milestone.objects.select_related("plan", "plan__account").filter(pk=milestone_id).first()
+    if milestone is None:
+        raise ApiError(404, f"milestone {milestone_id} not found")
+    _editable(request, milestone.plan.account)
+    do_delete_milestone(milestone, actor=request.auth)
+    return Status(204, None)
+
+
+@router.delete("/journey/checkpoints/{checkpoint_id}", response={204: None})
+def delete_checkpoint(request: HttpRequest, checkpoint_id: int) -> Status:
+    checkpoint = CxCheckpoint.objects.select_related("plan", "plan__account").filter(pk=checkpoint_id).first()
+    if checkpoint is None:
+        raise ApiError(404, f"checkpoint {checkpoint_id} not found")
+    _editable(request, checkpoint.plan.account)
+    do_delete_checkpoint(checkpoint, actor=request.auth)
+    return Status(204, None)
 
 
 class CheckpointIn(StrictSchema):

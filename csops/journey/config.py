@@ -18,6 +18,7 @@ from django.db import transaction
 from csops.audit.services import record
 from csops.customers.models import Product, Segment
 from csops.journey import conditions as C
+from csops.journey.maturity import request_rebuild
 from csops.journey.models import (
     Completion,
     MaturityLevel,
@@ -145,7 +146,7 @@ def validate_config(doc: Any) -> list[str]:
             for name in ("renewal_window_days", "override_days"):
                 if name in stages and not _whole(stages[name], 0, 730):
                     errors.append(f"stages.{name}: must be a whole number of days from 0 to 730")
-            errors += validate_rules(stages.get("rules") or [])
+            errors += validate_rules(stages.get("rules") or [], products=products)
 
     keys: set[str] = set()
     scopes: set[tuple[str, str]] = set()
@@ -232,9 +233,12 @@ def import_config(doc: Any, *, actor: Any, dry_run: bool = False) -> str:
         return summary + " (dry run, nothing changed)"
     before = export_config()
     try:
-        _apply(doc, models, templates, stages, actor=actor, summary=summary, before=before)
+        rebuild = _apply(doc, models, templates, stages, actor=actor, summary=summary, before=before)
     except _Unchanged:
         return summary + " (already up to date, nothing changed)"
+    if rebuild:
+        summary += (f"; maturity levels changed for {', '.join(rebuild)}: their history is recomputed in the "
+                    f"background (or now with `csops journey evaluate --rebuild`)")
     return summary
 
 
@@ -243,7 +247,10 @@ class _Unchanged(Exception):
 
 
 def _apply(doc: dict[str, Any], models: list[Any], templates: list[Any], stages: Any, *, actor: Any, summary: str,
-           before: dict[str, Any]) -> None:
+           before: dict[str, Any]) -> list[str]:
+    """Apply the document; the product codes whose maturity history must be recomputed."""
+    rebuild = []
+    old_levels = {m["product"]: [lv["conditions"] for lv in m["levels"]] for m in before["maturity_models"]}
     with transaction.atomic():
         for entry in models:
             product = Product.objects.get(code=entry["product"])
@@ -259,6 +266,10 @@ def _apply(doc: dict[str, Any], models: list[Any], templates: list[Any], stages:
             MaturityLevel.objects.bulk_create([
                 MaturityLevel(model=model, number=k + 1, name=lv["name"], description=lv.get("description") or "",
                               conditions=lv["conditions"]) for k, lv in enumerate(entry["levels"])])
+            if old_levels.get(product.code) != [lv["conditions"] for lv in entry["levels"]]:
+                # New levels: the recorded history followed the old ones; recompute it (maturity.py).
+                request_rebuild(model)
+                rebuild.append(product.code)
         if stages is not None:
             conf = settings_row()
             conf.renewal_window_days = stages.get("renewal_window_days", conf.renewal_window_days)
@@ -276,3 +287,4 @@ def _apply(doc: dict[str, Any], models: list[Any], templates: list[Any], stages:
         if export_config() == before:
             raise _Unchanged
         record(actor, "journey.config_imported", None, {"summary": summary, "document": doc})
+    return rebuild

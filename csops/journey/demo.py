@@ -31,10 +31,11 @@ from csops.customers.models import Account, Activity, Contract
 from csops.journey import onboarding, stages
 from csops.journey.config import dump_yaml, import_config
 from csops.journey.lake import lake_first_day
-from csops.journey.maturity import evaluate_maturity
+from csops.journey.maturity import evaluate_maturity, rebuild_maturity
 from csops.journey.models import (
     Completion,
     CxCheckpoint,
+    MaturityModel,
     Milestone,
     OnboardingPlan,
     OnboardingStep,
@@ -267,6 +268,12 @@ def seed_demo(*, actor: Any = None) -> str:
     first, last = lake_first_day(), _last_event_day()
     if first is None or last is None:
         return "; ".join(parts + ["no events in the lake: no history computed"])
+    # A new or changed model is (re)built over the whole lake; the others only get the days they miss.
+    for code in MaturityModel.objects.filter(rebuild_requested_at__isnull=False).values_list("product__code",
+                                                                                           flat=True):
+        rebuilt = rebuild_maturity(code, last=last, only_if_requested=True)
+        if rebuilt is not None:
+            parts.append(f"{code} rebuilt: {rebuilt.summary()}")
     parts.append(evaluate_maturity(first, last).summary())
     reached = evaluate_first_value(last)
     plans = onboarding.ensure_plans(last)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from csops.customers.models import LifecycleStage
+from csops.customers.models import Contact, LifecycleStage
 from csops.journey.models import MilestoneKind, OutcomeStatus, Sentiment, SuccessDepth
 
 
@@ -40,6 +43,17 @@ class OutcomeUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=OutcomeStatus.choices)
 
 
+class OutcomeEditForm(forms.Form):
+    """Correct an outcome: what it is, how it is measured, where it starts and ends, when it is due."""
+
+    title = forms.CharField(label=_("Outcome"), max_length=200)
+    kpi = forms.CharField(label=_("KPI"), max_length=200)
+    unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
+    baseline = forms.DecimalField(label=_("Baseline"), max_digits=16, decimal_places=2)
+    target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput)
+
+
 class MilestoneForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=MilestoneKind.choices)
     title = forms.CharField(label=_("Milestone"), max_length=200)
@@ -51,6 +65,24 @@ class CheckpointForm(forms.Form):
     sentiment = forms.ChoiceField(label=_("Sentiment"), choices=Sentiment.choices)
     score = forms.IntegerField(label=_("Survey score (0-10)"), min_value=0, max_value=10, required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PeopleForm(forms.Form):
+    """The customer's promoter and operator of an onboarding plan, chosen from the account's contacts."""
+
+    promoter = forms.ModelChoiceField(label=_("Promoter"), queryset=Contact.objects.none(), required=False,
+                                      empty_label=_("(nobody)"))
+    operator = forms.ModelChoiceField(label=_("Operator"), queryset=Contact.objects.none(), required=False,
+                                      empty_label=_("(nobody)"))
+
+    def __init__(self, *args: Any, plan: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"promoter": plan.promoter_id, "operator": plan.operator_id})
+        super().__init__(*args, **kwargs)
+        # People still at the customer, and whoever the plan names now (even if they left).
+        current = [pk for pk in (plan.promoter_id, plan.operator_id) if pk]
+        contacts = Contact.objects.filter(Q(is_active=True) | Q(pk__in=current), account_id=plan.account_id)
+        for name in ("promoter", "operator"):
+            self.fields[name].queryset = contacts.order_by("name", "id")
 
 
 class ConfigForm(forms.Form):

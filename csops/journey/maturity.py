@@ -4,7 +4,8 @@ An account is at level N on a day when the conditions of levels 1..N all hold th
 is only reached when the lower ones hold). ``evaluate_maturity(first, last)`` computes the whole
 accounts x days matrix in one pass (csops.journey.evaluate) and records only the days it has not
 evaluated before: a re-run of a day never rewrites its history, a backfill over a range costs a
-few queries.
+few queries. The one exception is a change of a model's levels: ``request_rebuild`` forgets the
+product's history and ``rebuild_maturity`` recomputes it with the new levels.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 
 from csops.customers.models import Product
 from csops.journey import conditions as C
@@ -185,6 +187,79 @@ def _snapshot(model: MaturityModel, accounts: list[AccountRow], levels: np.ndarr
     MaturityState.objects.filter(product=model.product).exclude(account_id__in=keep).delete()
     MaturityState.objects.filter(product=model.product, account_id__in=keep).delete()
     MaturityState.objects.bulk_create(rows, batch_size=1000)
+
+
+# --- rebuilding a product's history after its model changed -------------------------------
+
+
+def request_rebuild(model: MaturityModel) -> None:
+    """The model's levels changed: forget the product's recorded levels now (they follow the old
+    definition), and ask for its history to be recomputed (``rebuild_pending``). Call it in the
+    transaction of the change."""
+    until = _last_evaluated(model.product)
+    clear_history(model.product)
+    MaturityModel.objects.filter(pk=model.pk).update(rebuild_requested_at=timezone.now(), rebuild_until=until)
+
+
+def _last_evaluated(product: Product) -> dt.date | None:
+    """The product's last evaluated day, else the last day evaluated for any product."""
+    own = EvaluatedDay.objects.filter(product=product).order_by("-day").values_list("day", flat=True).first()
+    return own or EvaluatedDay.objects.order_by("-day").values_list("day", flat=True).first()
+
+
+def clear_history(product: Product) -> None:
+    MaturityChange.objects.filter(product=product).delete()
+    EvaluatedDay.objects.filter(product=product).delete()
+    MaturityState.objects.filter(product=product).delete()
+
+
+def rebuild_range(model: MaturityModel) -> tuple[dt.date, dt.date]:
+    """From the lake's first event day to the last day evaluated before the change (else today)."""
+    last = model.rebuild_until or _last_evaluated(model.product) or timezone.localdate()
+    first = lake_first_day() or last
+    return min(first, last), last
+
+
+def rebuild_maturity(product_code: str, *, last: dt.date | None = None, progress: Progress | None = None,
+                     only_if_requested: bool = False) -> MaturityResult | None:
+    """Clear the product's recorded levels and recompute them from the lake's first event day to
+    ``last`` (default: the last evaluated day), with the model as it is now. The request flag is
+    claimed by a row-count update, so two workers never rebuild a model twice (``only_if_requested``:
+    None when nobody asks for it any more)."""
+    model = MaturityModel.objects.select_related("product").get(product__code=product_code)
+    first, default_last = rebuild_range(model)
+    last = last or default_last
+    first = min(first, last)
+    # Claim and clear in a short transaction; the evaluation computes outside any write lock and
+    # writes in its own transaction. Should it fail, the request is put back for the next try.
+    with transaction.atomic():
+        claimed = MaturityModel.objects.filter(pk=model.pk, rebuild_requested_at__isnull=False).update(
+            rebuild_requested_at=None, rebuild_until=None)
+        if only_if_requested and not claimed:
+            return None
+        clear_history(model.product)
+    try:
+        return evaluate_maturity(first, last, product=product_code, progress=progress)
+    except BaseException:
+        MaturityModel.objects.filter(pk=model.pk).update(rebuild_requested_at=timezone.now(), rebuild_until=last)
+        raise
+
+
+def rebuild_pending(*, should_stop: Callable[[], bool] = lambda: False) -> list[str]:
+    """Rebuild every model whose levels changed since its history was computed; the products done."""
+    done = []
+    for code in (MaturityModel.objects.filter(rebuild_requested_at__isnull=False)
+                 .order_by("product__code").values_list("product__code", flat=True)):
+        if should_stop():
+            break
+        if rebuild_maturity(code, only_if_requested=True) is not None:
+            done.append(code)
+    return done
+
+
+def rebuild_pass(*, worker_id: str = "", should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
+    """The worker's pass (csops worker): rebuild the models awaiting it."""
+    return {"maturity histories rebuilt": len(rebuild_pending(should_stop=should_stop))}
 
 
 # --- reports ---------------------------------------------------------------------------------

@@ -33,6 +33,10 @@ class MaturityModel(models.Model):
     first_value = models.JSONField(_("first value condition"), default=dict, blank=True)
     first_value_label = models.CharField(_("first value"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Set when the levels change (csops.journey.maturity.request_rebuild): the recorded history was
+    # cleared and is recomputed by the worker, the next pipeline run or ``csops journey evaluate --rebuild``.
+    rebuild_requested_at = models.DateTimeField(_("history rebuild requested"), null=True, blank=True)
+    rebuild_until = models.DateField(_("rebuild up to"), null=True, blank=True)  # the last day evaluated before
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

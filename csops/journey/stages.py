@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from csops.audit.services import record
-from csops.customers.models import Account, Activity, ActivityKind, Contract, LifecycleStage
+from csops.customers.models import Account, Activity, ActivityKind, Contract, LifecycleStage, Product
 from csops.customers.services.accounts import do_log_activity
 from csops.journey.models import (
     FirstValue,
@@ -48,7 +48,8 @@ class StageInvalid(ValueError):
         self.errors = errors
 
 
-def validate_rule_condition(cond: Any, path: str) -> list[str]:
+def validate_rule_condition(cond: Any, path: str, products: set[str] | None = None) -> list[str]:
+    """Problems of one stage rule condition; ``products`` are the known product codes (default: all)."""
     if not isinstance(cond, dict) or cond.get("type") not in RULE_TYPES:
         got = cond.get("type") if isinstance(cond, dict) else cond
         return [f"{path}.type: unknown stage condition {got!r} (known: {', '.join(RULE_TYPES)})"]
@@ -61,11 +62,20 @@ def validate_rule_condition(cond: Any, path: str) -> list[str]:
         value = cond.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "level" else 0):
             errors.append(f"{path}.{name}: must be a whole number{' from 1' if name == 'level' else ', not negative'}")
+    if kind == "maturity_at_least" and "product" in cond:
+        known = products if products is not None else set(Product.objects.values_list("code", flat=True))
+        code = cond["product"]
+        if not isinstance(code, str) or code not in known:
+            errors.append(f"{path}.product: unknown product {code!r} (known: {', '.join(sorted(known)) or 'none'}); "
+                          f"leave it out to take the highest level across products")
     return errors
 
 
-def validate_rules(rules: list[dict[str, Any]], path: str = "stages.rules") -> list[str]:
+def validate_rules(rules: list[dict[str, Any]], path: str = "stages.rules",
+                   products: set[str] | None = None) -> list[str]:
     """Every problem of a list of rules, including a cycle among their stages."""
+    if products is None:
+        products = set(Product.objects.values_list("code", flat=True))
     errors: list[str] = []
     keys: set[str] = set()
     edges: dict[str, set[str]] = defaultdict(set)
@@ -96,7 +106,7 @@ def validate_rules(rules: list[dict[str, Any]], path: str = "stages.rules") -> l
             errors.append(f"{where}.conditions: at least one condition is required")
         else:
             for j, cond in enumerate(conds):
-                errors += validate_rule_condition(cond, f"{where}.conditions[{j}]")
+                errors += validate_rule_condition(cond, f"{where}.conditions[{j}]", products)
         if rule.get("from") in PROGRESSION and rule.get("to") in PROGRESSION and rule["from"] != rule["to"]:
             edges[rule["from"]].add(rule["to"])
     cycle = _find_cycle(edges)
@@ -153,6 +163,7 @@ class _Facts:
     plan_complete: dt.date | None
     first_value: dt.date | None
     maturity: np.ndarray  # highest level over products, per day
+    by_product: dict[str, np.ndarray]  # level per day, per product code
 
 
 def _facts(first: dt.date, last: dt.date, window: int) -> dict[int, _Facts]:
@@ -167,6 +178,7 @@ def _facts(first: dt.date, last: dt.date, window: int) -> dict[int, _Facts]:
     values: dict[int, dt.date] = {}
     for account_id, day in FirstValue.objects.filter(reached_on__isnull=False).values_list("account_id", "reached_on"):
         values[account_id] = min(day, values.get(account_id, day))
+    codes = dict(Product.objects.values_list("pk", "code"))
     levels: dict[int, dict[int, list[tuple[dt.date, int]]]] = defaultdict(lambda: defaultdict(list))
     for account_id, product_id, day, level in (MaturityChange.objects.filter(day__lte=last).order_by("day")
                                                .values_list("account_id", "product_id", "day", "level_to")):
@@ -198,15 +210,17 @@ def _facts(first: dt.date, last: dt.date, window: int) -> dict[int, _Facts]:
                     renewal[a_lo:a_hi] = True
                 k += 1
         maturity = np.zeros(n, dtype=int)
-        for history in levels.get(account_id, {}).values():
+        by_product = {}
+        for product_id, history in levels.get(account_id, {}).items():
             per = np.zeros(n, dtype=int)
             for day, level in history:
                 per[max(0, (day - first).days):] = level
             maturity = np.maximum(maturity, per)
+            by_product[codes.get(product_id, "")] = per
         out[account_id] = _Facts(live=live, ever_live_before=started, renewal=renewal & live,
                                  first_start=min(c["start_date"] for c in rows),
                                  plan_complete=plans.get(account_id), first_value=values.get(account_id),
-                                 maturity=maturity)
+                                 maturity=maturity, by_product=by_product)
     return out
 
 
@@ -219,7 +233,11 @@ def _holds(rule: StageRule, facts: _Facts, day: dt.date, j: int, entered: dt.dat
         elif kind == "first_value":
             ok = facts.first_value is not None and facts.first_value <= day
         elif kind == "maturity_at_least":
-            ok = int(facts.maturity[j]) >= int(cond["level"])
+            if cond.get("product"):  # that product's level; an account without it never reaches it
+                per = facts.by_product.get(cond["product"])
+                ok = per is not None and int(per[j]) >= int(cond["level"])
+            else:
+                ok = int(facts.maturity[j]) >= int(cond["level"])
         elif kind == "days_since_start":
             ok = facts.first_start is not None and (day - facts.first_start).days >= int(cond["days"])
         else:

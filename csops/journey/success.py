@@ -113,6 +113,14 @@ def do_update_outcome(outcome: Outcome, *, actor: Any, **changes: Any) -> Outcom
     return outcome
 
 
+def do_delete_outcome(outcome: Outcome, *, actor: Any) -> None:
+    with transaction.atomic():
+        _audit(actor, "journey.outcome_deleted", outcome.plan, {
+            "outcome": outcome.title, "kpi": outcome.kpi, "baseline": outcome.baseline, "target": outcome.target,
+            "current": outcome.current, "due_on": outcome.due_on, "status": outcome.status})
+        outcome.delete()
+
+
 def do_add_milestone(account: Account, *, actor: Any, kind: str, title: str,
                      due_on: dt.date | None = None) -> Milestone:
     errors = {}
@@ -138,6 +146,14 @@ def do_mark_milestone(milestone: Milestone, *, actor: Any, done_on: dt.date | No
     return milestone
 
 
+def do_delete_milestone(milestone: Milestone, *, actor: Any) -> None:
+    with transaction.atomic():
+        _audit(actor, "journey.milestone_deleted", milestone.plan, {
+            "milestone": milestone.title, "kind": milestone.kind, "due_on": milestone.due_on,
+            "done_on": milestone.done_on})
+        milestone.delete()
+
+
 def do_add_checkpoint(account: Account, *, actor: Any, day: dt.date, sentiment: str, score: int | None = None,
                       note: str = "") -> CxCheckpoint:
     errors = {}
@@ -154,6 +170,14 @@ def do_add_checkpoint(account: Account, *, actor: Any, day: dt.date, sentiment: 
                                                  author=actor if getattr(actor, "pk", None) else None)
         _audit(actor, "journey.cx_checkpoint_added", plan, {"day": day, "sentiment": sentiment, "score": score})
     return checkpoint
+
+
+def do_delete_checkpoint(checkpoint: CxCheckpoint, *, actor: Any) -> None:
+    with transaction.atomic():
+        _audit(actor, "journey.cx_checkpoint_deleted", checkpoint.plan, {
+            "day": checkpoint.day, "sentiment": checkpoint.sentiment, "score": checkpoint.score,
+            "note": checkpoint.note})
+        checkpoint.delete()
 
 
 def current_value(outcome: Outcome) -> Decimal | None:

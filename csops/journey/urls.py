@@ -19,6 +19,11 @@ urlpatterns = [
     path("accounts/<int:pk>/milestones", views.milestone_add, name="journey-milestone-add"),
     path("accounts/<int:pk>/checkpoints", views.checkpoint_add, name="journey-checkpoint-add"),
     path("outcomes/<int:pk>", views.outcome_update, name="journey-outcome-update"),
+    path("outcomes/<int:pk>/edit", views.outcome_edit, name="journey-outcome-edit"),
+    path("outcomes/<int:pk>/delete", views.outcome_delete, name="journey-outcome-delete"),
     path("milestones/<int:pk>", views.milestone_done, name="journey-milestone-done"),
+    path("milestones/<int:pk>/delete", views.milestone_delete, name="journey-milestone-delete"),
+    path("checkpoints/<int:pk>/delete", views.checkpoint_delete, name="journey-checkpoint-delete"),
     path("steps/<int:pk>", views.step_done, name="journey-step"),
+    path("plans/<int:pk>/people", views.plan_people, name="journey-plan-people"),
 ]

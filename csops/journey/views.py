@@ -24,12 +24,15 @@ from csops.journey.forms import (
     CheckpointForm,
     ConfigForm,
     MilestoneForm,
+    OutcomeEditForm,
     OutcomeForm,
     OutcomeUpdateForm,
+    PeopleForm,
     StageForm,
     SuccessPlanForm,
 )
 from csops.journey.models import (
+    CxCheckpoint,
     FirstValue,
     MaturityModel,
     MaturityState,
@@ -46,6 +49,9 @@ from csops.journey.success import (
     do_add_checkpoint,
     do_add_milestone,
     do_add_outcome,
+    do_delete_checkpoint,
+    do_delete_milestone,
+    do_delete_outcome,
     do_mark_milestone,
     do_save_plan,
     do_update_outcome,
@@ -55,6 +61,11 @@ from csops.users.roles import can_configure
 CHART_W, CHART_H = 720, 220
 LEVEL_COLOURS = ("#cbd2d9", "#9fc3e7", "#5b9bd5", "#2f75b5", "#1f4e79", "#163a5a", "#0f2a42", "#0a1d2e",
                  "#06121d", "#03080d", "#000000")
+
+
+# The panel sits on the account page next to other apps' forms: its own id prefix avoids clashes
+# (the activity form's ``id_summary`` against the success plan's summary).
+AUTO_ID = "journey-%s"
 
 
 def _account_url(account: Account) -> str:
@@ -82,6 +93,10 @@ def panel_context(account: Account, user: Any, *, today: dt.date) -> dict[str, A
         status = onboarding.plan_status(plan, today=today)
         if plan.completed_on is None or (today - plan.completed_on).days <= 30:
             plans.append(status)
+    may_edit = can_edit_account(user, account)
+    for status in plans:
+        status.people_form = (PeopleForm(plan=status.plan, prefix=f"people-{status.plan.pk}", auto_id=AUTO_ID)  # type: ignore[attr-defined]
+                              if may_edit else None)
     plan = SuccessPlan.objects.filter(account=account).first()
     outcomes = []
     if plan is not None:
@@ -92,23 +107,40 @@ def panel_context(account: Account, user: Any, *, today: dt.date) -> dict[str, A
                 outcome.percent = int(max(0, min(1, float(share))) * 100)  # type: ignore[attr-defined]
             else:
                 outcome.percent = None  # type: ignore[attr-defined]
+            if may_edit:
+                outcome.edit_form = OutcomeEditForm(  # type: ignore[attr-defined]
+                    prefix=f"edit-{outcome.pk}", auto_id=AUTO_ID,
+                    initial={k: getattr(outcome, k) for k in ("title", "kpi", "unit", "baseline", "target", "due_on")})
             outcomes.append(outcome)
-    may_edit = can_edit_account(user, account)
     return {
         "account": account, "levels": levels, "plans": plans, "today": today,
-        "stage_history": stages.history(account, today=today)[:8],
+        # Products whose levels changed: their history is being recomputed (maturity.request_rebuild).
+        "rebuilding": list(MaturityModel.objects.filter(rebuild_requested_at__isnull=False,
+                                                        product__contracts__account=account)
+                           .select_related("product").distinct()),
+        "stage_history": _with_rule_labels(stages.history(account, today=today)[:8]),
         "first_values": list(FirstValue.objects.filter(account=account).select_related("product")),
         "success_plan": plan, "outcomes": outcomes,
         "milestones": list(plan.milestones.all()) if plan else [],
         "checkpoints": list(plan.checkpoints.all()[:5]) if plan else [],
         "may_edit": may_edit,
-        "stage_form": StageForm(initial={"stage": account.lifecycle_stage}) if may_edit else None,
+        "stage_form": StageForm(initial={"stage": account.lifecycle_stage}, auto_id=AUTO_ID) if may_edit else None,
         "plan_form": SuccessPlanForm(initial={"depth": plan.depth if plan else "light",
-                                              "summary": plan.summary if plan else ""}) if may_edit else None,
-        "outcome_form": OutcomeForm(prefix="outcome") if may_edit else None,
-        "milestone_form": MilestoneForm(prefix="milestone") if may_edit else None,
-        "checkpoint_form": CheckpointForm(prefix="cx", initial={"day": today}) if may_edit else None,
+                                              "summary": plan.summary if plan else ""},
+                                     auto_id=AUTO_ID) if may_edit else None,
+        "outcome_form": OutcomeForm(prefix="outcome", auto_id=AUTO_ID) if may_edit else None,
+        "milestone_form": MilestoneForm(prefix="milestone", auto_id=AUTO_ID) if may_edit else None,
+        "checkpoint_form": CheckpointForm(prefix="cx", initial={"day": today}, auto_id=AUTO_ID) if may_edit else None,
     }
+
+
+def _with_rule_labels(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Say which rule moved the stage: a progression rule's key, or the contracts' reason."""
+    contract_reasons = {"no live contract": _("no live contract"), "renewal window": _("renewal window")}
+    for h in history:
+        rule = h["change"].rule
+        h["rule_label"] = (contract_reasons.get(rule) or _("rule “%(key)s”") % {"key": rule}) if rule else ""
+    return history
 
 
 @require_GET
@@ -138,6 +170,26 @@ def step_done(request: HttpRequest, pk: int) -> HttpResponse:
     step = get_object_or_404(OnboardingStep.objects.select_related("plan", "plan__account"), pk=pk)
     account = _editable(request, step.plan.account_id)
     onboarding.do_complete_step(step, actor=request.user, done=request.POST.get("done") != "0")
+    return redirect(_account_url(account))
+
+
+@require_POST
+def plan_people(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(OnboardingPlan.objects.select_related("account"), pk=pk)
+    account = _editable(request, plan.account_id)
+    form = PeopleForm(request.POST, plan=plan, prefix=f"people-{plan.pk}")
+    if not form.is_valid():
+        _report(request, form.errors)
+    else:
+        try:
+            warnings = onboarding.do_set_people(plan, promoter=form.cleaned_data["promoter"],
+                                                operator=form.cleaned_data["operator"], actor=request.user)
+        except ValueError as exc:
+            _report(request, [str(exc)])
+        else:
+            messages.success(request, _("Promoter and operator saved."))
+            for text in warnings.messages():
+                messages.warning(request, text)
     return redirect(_account_url(account))
 
 
@@ -195,6 +247,49 @@ def outcome_update(request: HttpRequest, pk: int) -> HttpResponse:
             do_update_outcome(outcome, actor=request.user, **form.cleaned_data)
         except SuccessInvalid as exc:
             _report(request, exc.errors)
+    return redirect(_account_url(account))
+
+
+@require_POST
+def outcome_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    outcome = get_object_or_404(Outcome.objects.select_related("plan", "plan__account"), pk=pk)
+    account = _editable(request, outcome.plan.account_id)
+    form = OutcomeEditForm(request.POST, prefix=f"edit-{outcome.pk}")
+    if not form.is_valid():
+        _report(request, form.errors)
+    else:
+        try:
+            do_update_outcome(outcome, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Outcome saved."))
+        except SuccessInvalid as exc:
+            _report(request, exc.errors)
+    return redirect(_account_url(account))
+
+
+@require_POST
+def outcome_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    outcome = get_object_or_404(Outcome.objects.select_related("plan", "plan__account"), pk=pk)
+    account = _editable(request, outcome.plan.account_id)
+    do_delete_outcome(outcome, actor=request.user)
+    messages.success(request, _("Outcome deleted."))
+    return redirect(_account_url(account))
+
+
+@require_POST
+def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(Milestone.objects.select_related("plan", "plan__account"), pk=pk)
+    account = _editable(request, milestone.plan.account_id)
+    do_delete_milestone(milestone, actor=request.user)
+    messages.success(request, _("Milestone deleted."))
+    return redirect(_account_url(account))
+
+
+@require_POST
+def checkpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    checkpoint = get_object_or_404(CxCheckpoint.objects.select_related("plan", "plan__account"), pk=pk)
+    account = _editable(request, checkpoint.plan.account_id)
+    do_delete_checkpoint(checkpoint, actor=request.user)
+    messages.success(request, _("Checkpoint deleted."))
     return redirect(_account_url(account))
 
 

@@ -104,3 +104,17 @@ def test_a_bad_import_on_the_page_shows_every_error_and_changes_nothing(client, 
     response = client.post("/journey/config/", {"document": text})
     assert response.status_code == 200
     assert "a step cannot be due before the contract starts" in response.content.decode()
+
+
+def test_the_panel_shows_the_current_levels_conditions_and_the_rule_that_moved_the_stage(client, victor, evaluated):
+    from csops.journey.models import StageChange as Change
+
+    Change.objects.create(account=evaluated, day=day(-2), stage_from="onboarding", stage_to="adoption",
+                          source="rule", rule="plan-done")
+    Change.objects.create(account=evaluated, day=day(-1), stage_from="adoption", stage_to="renewal",
+                          source="rule", rule="renewal window")
+    client.force_login(victor)
+    html = client.get(f"/journey/accounts/{evaluated.pk}/panel").content.decode()
+    assert "Lv.2 (Spreads) holds by:" in html and "For Lv.3 (Paper-free)" in html
+    assert "rule “plan-done”" in html and "renewal window" in html
+    assert f"as of {day(0).strftime('%m/%d/%Y')}" in html  # the reader's date format

@@ -78,3 +78,38 @@ def test_a_manual_override_needs_a_reason_is_audited_and_holds_against_the_rules
 def test_an_unknown_stage_is_refused(journey, acme, alice):
     with pytest.raises(StageInvalid, match="Unknown stage"):
         do_override_stage(acme, "dormant", reason="because", actor=alice)
+
+
+def _globex_onboarded(globex) -> None:
+    evaluate_maturity(day(-45), day(0))
+    plan = onboarding.do_start_plan(globex.contracts.get())
+    for step in plan.steps.all():
+        onboarding.do_complete_step(step, actor=None, day=day(-30))
+
+
+@pytest.mark.parametrize("product_code,expands", [("delivery", True), ("sign", False), (None, True)])
+def test_maturity_at_least_compares_the_named_products_level(product_code, expands, journey, lake, globex):
+    from csops.customers.models import Product
+    from csops.journey.config import import_config
+    from tests.journey.conftest import RULES, config
+
+    Product.objects.create(code="sign", name="e-Signature")  # Globex has no level in it
+    wide = {"type": "maturity_at_least", "level": 3}
+    if product_code:
+        wide["product"] = product_code
+    rules = [RULES[0], dict(RULES[1], conditions=[wide])]
+    import_config(config(stages={"renewal_window_days": 30, "override_days": 30, "rules": rules}), actor=None)
+    _globex_onboarded(globex)
+    evaluate_stages(day(-45), day(0))
+    assert ((day(-9), "expansion", "rule") in stages_of(globex)) is expands
+
+
+def test_maturity_at_least_refuses_an_unknown_product(journey):
+    from csops.journey.config import ConfigInvalid, import_config
+    from tests.journey.conftest import RULES, config
+
+    rules = [RULES[0], dict(RULES[1], conditions=[{"type": "maturity_at_least", "level": 3, "product": "nope"}])]
+    with pytest.raises(ConfigInvalid) as caught:
+        import_config(config(stages={"renewal_window_days": 30, "override_days": 30, "rules": rules}), actor=None)
+    assert any(e.startswith("stages.rules[1].conditions[0].product: unknown product 'nope'")
+               for e in caught.value.errors), caught.value.errors

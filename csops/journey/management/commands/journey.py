@@ -32,6 +32,10 @@ class Command(BaseCommand):
         ev.add_argument("--from", dest="first", type=_date, help="first day (default: today)")
         ev.add_argument("--to", dest="last", type=_date, help="last day, inclusive (default: --from)")
         ev.add_argument("--product", help="only this product's maturity model (product code)")
+        ev.add_argument("--rebuild", action="store_true",
+                        help="forget the recorded maturity levels (of --product, else of every model whose levels "
+                             "changed) and recompute them from the lake's first event day to --to (default: the "
+                             "last evaluated day)")
         export = sub.add_parser("export", help="write maturity models, stage rules and onboarding templates as YAML "
                                                "('-' for stdout)")
         export.add_argument("file")
@@ -60,7 +64,12 @@ class Command(BaseCommand):
                 text = Path(options["file"]).read_text(encoding="utf-8")
             except OSError as exc:
                 raise CommandError(f"cannot read {options['file']}: {exc}") from None
-            return import_config(load_yaml(text), actor=None, dry_run=options["dry_run"])
+            summary = import_config(load_yaml(text), actor=None, dry_run=options["dry_run"])
+            if not options["dry_run"]:
+                rebuilt = self._rebuild({})
+                if not rebuilt.endswith("no model awaits a rebuild"):
+                    summary += f"; {rebuilt}"
+            return summary
         except ConfigInvalid as exc:
             raise CommandError("journey import refused, nothing changed:\n  " + "\n  ".join(exc.errors)) from None
 
@@ -70,6 +79,8 @@ class Command(BaseCommand):
         from csops.journey.stages import evaluate_stages
         from csops.journey.ttfv import evaluate_first_value
 
+        if options.get("rebuild"):
+            return self._rebuild(options)
         first = options["first"] or timezone.localdate()
         last = options["last"] or first
         if last < first:
@@ -83,3 +94,22 @@ class Command(BaseCommand):
         result = evaluate_stages(first, last)
         return (f"{maturity.summary()}; first value reached by {reached}; {started} plan(s) started, "
                 f"{done} step(s) done automatically; {result.summary()}")
+
+    def _rebuild(self, options: dict[str, Any]) -> str:
+        from csops.journey.maturity import rebuild_maturity
+        from csops.journey.models import MaturityModel
+
+        if options.get("first") and not options.get("last"):
+            raise CommandError("--rebuild starts at the lake's first event day: give --to, not --from")
+        models = MaturityModel.objects.order_by("product__code")
+        if options.get("product"):
+            models = models.filter(product__code=options["product"])
+            if not models.exists():
+                raise CommandError(f"no maturity model for product {options['product']!r}")
+        else:
+            models = models.filter(rebuild_requested_at__isnull=False)
+        parts = []
+        for code in models.values_list("product__code", flat=True):
+            result = rebuild_maturity(code, last=options.get("last"))
+            parts.append(f"{code}: {result.summary() if result else 'nothing to do'}")
+        return "maturity rebuild: " + ("; ".join(parts) if parts else "no model awaits a rebuild")
