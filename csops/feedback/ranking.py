@@ -13,7 +13,8 @@ Definition (also in docs/feedback.md):
   counted: it means stale contract data, not a renewal still to win.
 * Order: ARR descending (or at-risk ARR first with ``order="at_risk"``), then the number of
   accounts, then the newest request.
-* Money is summed as stored; the company reports ARR in one currency (JPY), so no conversion.
+* Money is summed as stored; the company reports ARR in one currency (``CSOPS_COMPANY_CURRENCY``,
+  JPY in the demo), so no conversion.
 """
 
 from __future__ import annotations

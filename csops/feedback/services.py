@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from csops.audit.services import record
-from csops.customers.models import Account, Contact, Product
+from csops.customers.models import Account, ActivityKind, Contact, Product
+from csops.customers.services.accounts import do_log_activity
 from csops.feedback.models import Feedback, FeedbackKind, FeedbackStatus
 
 
@@ -18,6 +19,15 @@ class FeedbackInvalid(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+def _timeline(feedback: Feedback, summary: str, *, actor: Any, data: dict[str, Any], body: str = "") -> None:
+    """A system entry on the account's timeline, so that the CSM sees the feedback where they work.
+
+    No contact is linked: recording what a customer asked for is not a touch with them.
+    """
+    do_log_activity(feedback.account, kind=ActivityKind.SYSTEM, actor=actor if getattr(actor, "pk", None) else None,
+                    summary=summary[:300], body=body, data={"feedback": feedback.pk, **data})
 
 
 def check_feedback(
@@ -61,6 +71,9 @@ def do_record_feedback(
             "account": account.external_id, "kind": kind, "status": status,
             "product": product.code if product else None,
         })
+        _timeline(feedback, _("Feedback recorded (%(kind)s): %(title)s") % {
+            "kind": feedback.get_kind_display(), "title": feedback.title,
+        }, actor=actor, body=feedback.body, data={"event": "feedback_recorded", "kind": kind, "status": status})
     return feedback
 
 
@@ -74,4 +87,7 @@ def do_set_status(feedback: Feedback, status: str, *, actor: Any) -> Feedback:
         feedback.status = status
         feedback.save(update_fields=["status", "updated_at"])
         record(actor, "feedback.status_changed", feedback, {"status": [before, status]})
+        _timeline(feedback, _("Feedback status changed to %(status)s: %(title)s") % {
+            "status": feedback.get_status_display(), "title": feedback.title,
+        }, actor=actor, data={"event": "feedback_status_changed", "status": [before, status]})
     return feedback

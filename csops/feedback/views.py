@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,32 +27,43 @@ EXPORT_COLUMNS = ("id", "account_external_id", "account_name", "contact_external
                   "product", "status", "account_arr", "author", "created_at")
 
 
-def _filtered(request: HttpRequest) -> tuple[FilterForm, QuerySet[Feedback]]:
-    form = FilterForm(request.GET or None)
+def _filtered(request: HttpRequest) -> tuple[FilterForm, dict[str, Any], QuerySet[Feedback]]:
+    form = FilterForm(request.GET)
+    filters = form.filters()
     qs = Feedback.objects.select_related("account", "contact", "product", "author").order_by("-created_at", "-id")
-    if form.is_valid():
-        if form.cleaned_data["kind"]:
-            qs = qs.filter(kind=form.cleaned_data["kind"])
-        if form.cleaned_data["status"]:
-            qs = qs.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["product"]:
-            qs = qs.filter(product=form.cleaned_data["product"])
-    return form, qs
+    for name in ("kind", "status", "product", "account"):
+        if name in filters:
+            qs = qs.filter(**{name: filters[name]})
+    return form, filters, qs
+
+
+def _with(query: QueryDict, **changes: str) -> str:
+    """The query string with ``changes`` applied (an empty value removes the key) and no page number."""
+    query = query.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        if value:
+            query[key] = value
+        else:
+            query.pop(key, None)
+    return query.urlencode()
 
 
 @require_GET
 def feedback_list(request: HttpRequest) -> HttpResponse:
-    form, qs = _filtered(request)
-    product = form.cleaned_data.get("product") if form.is_bound and form.is_valid() else None
-    groups = rank_requests(today=timezone.localdate(), product_id=product.pk if product else None,
-                           order="at_risk" if request.GET.get("order") == "at_risk" else "arr")
+    form, filters, qs = _filtered(request)
+    product = filters.get("product")
+    order = "at_risk" if filters.get("order") == "at_risk" else "arr"
+    groups = rank_requests(today=timezone.localdate(), product_id=product.pk if product else None, order=order)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "feedback/list.html", {
         "filter_form": form, "page": page, "groups": groups[:50], "group_count": len(groups),
         "may_set_status": can_set_status(request.user), "status_form": StatusForm(),
-        "query": query.urlencode(),
+        "query": _with(request.GET), "currency": settings.CSOPS_COMPANY_CURRENCY,
+        "order": order, "account": filters.get("account"),
+        # The links keep the filters: only the ranking's order, or the account, changes.
+        "rank_links": {"arr": _with(request.GET, order="arr"), "at_risk": _with(request.GET, order="at_risk")},
+        "all_accounts_query": _with(request.GET, account=""),
     })
 
 
@@ -71,7 +83,7 @@ def feedback_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def feedback_export(request: HttpRequest) -> HttpResponse:
-    _form, qs = _filtered(request)
+    _form, _filters, qs = _filtered(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with the byte-order mark

@@ -208,6 +208,8 @@ class ActivityForm(_Form):
     )
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        # Its own ids: other forms on the account page have a kind, a summary or a body too.
+        kwargs.setdefault("auto_id", "activity-%s")
         super().__init__(*args, **kwargs)
         # Entered and shown in the company's timezone, whatever the browser's.
         self.fields["occurred_at"].label = _("When (%(tz)s)") % {"tz": settings.TIME_ZONE}

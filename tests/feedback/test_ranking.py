@@ -97,3 +97,12 @@ def test_ranking_for_an_unknown_product_is_a_422(victor, client, token_for):
     response = client.get("/api/feedback/ranking?product=nope", **token_for(victor))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "product"]
+
+
+def test_the_ranking_page_shows_money_in_the_company_currency(acme, initech, alice, bob, victor, client, settings):
+    settings.CSOPS_COMPANY_CURRENCY = "USD"
+    do_record_feedback(initech, kind="feature_request", title="Invoice bulk download", actor=bob)
+    client.force_login(victor)
+    ranking = client.get("/feedback/").content.decode().split('id="ranking"')[1].split("</table>")[0]
+    assert ranking.count("$2,400,000.00") == 2  # ARR and at-risk ARR (Initech renews within 90 days)
+    assert "¥" not in ranking

@@ -22,7 +22,7 @@ def test_the_account_list_shows_the_columns(client_as, alice, acme, globex):
     assert "Acme" in html and "Globex" in html
     assert "ACME-1" in html
     assert "¥6,000,000" in html  # JPY without decimals
-    assert "2026-04-01" in html
+    assert "2026/04/01" in html and 'datetime="2026-04-01"' in html  # the reader's locale, machine-readable too
     assert 'class="badge seg-enterprise"' in html
     assert 'class="badge stage-onboarding"' in html
 

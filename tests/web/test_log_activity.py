@@ -62,7 +62,7 @@ def test_an_htmx_post_returns_the_new_timeline_entry(client_as, alice, acme):
     assert response.status_code == 201
     html = response.content.decode()
     assert html.lstrip().startswith("<li")
-    assert "Quarterly review" in html and "2025-05-01 10:00" in html
+    assert "Quarterly review" in html and "2025/05/01 10:00" in html
 
 
 def test_a_contact_of_another_account_cannot_be_attached(client_as, alice, acme, globex):
