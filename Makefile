@@ -25,8 +25,8 @@ run: $(VENV)/.run-installed
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops demo setup
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops outreach seed-demo
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops health seed-demo
-	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops insights seed-demo
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops journey seed-demo
+	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops insights seed-demo
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops playbooks seed-demo
 	CSOPS_DEBUG=$${CSOPS_DEBUG-1} $(BIN)/csops serve --host $(HOST) --port $(PORT)
 

@@ -9,11 +9,13 @@ works on the day a company connects its data.
 Suggested weights: an L2-regularised logistic regression of the label on the measures' 0-100
 scores. A measure whose higher score comes with less churn earns weight in proportion to its
 coefficient; one that carries no signal gets none. One whose higher score clearly comes with *more*
-churn (coefficient more than two standard errors the wrong way: a measure set up the wrong way round,
-tickets as "higher is better", say) is suggested reversed, with the weight its coefficient earns,
-when its normalisation turns around exactly (linear and
-percentile: the reversed score is 100 minus the score); a traffic-light measure or a CSM's
-assessment with the wrong sign gets no weight, since its cut-offs or anchors need a person. The gain is measured on
+churn, both on its own (AUC alone at most REVERSED_AUC) and beside the others (coefficient more than
+two standard errors the wrong way) -- a measure set up the wrong way round, tickets as "higher is
+better", say -- is suggested reversed, with the weight its coefficient earns, when its normalisation
+turns around exactly (linear and percentile: the reversed score is 100 minus the score). Requiring
+both keeps a measure that predicts well on its own from being turned around only because it moves
+with the others (active users beside active days). A traffic-light measure or a CSM's assessment with
+the wrong sign gets no weight, since its cut-offs or anchors need a person. The gain is measured on
 held-out *time and accounts*: fitted on the earlier half of the days for half of the accounts,
 compared with the current weights on the later days for the other accounts.
 """
@@ -231,6 +233,7 @@ _OPPOSITE = {"higher_better": "lower_better", "lower_better": "higher_better"}
 # a reversal can be judged on the stored snapshots before it is applied.
 REVERSIBLE_METHODS = ("linear", "percentile")
 REVERSE_Z = 2.0
+REVERSED_AUC = 0.45  # the report's "works the other way"
 
 
 def reversible(defn: ScorecardDef) -> frozenset[str]:
@@ -299,10 +302,13 @@ def fit_weights(rows: pd.DataFrame, keys: list[str], may_reverse: frozenset[str]
     C = modelling.choose_c(X, y, l1=False, ordered=True)
     model = modelling._logistic(False, C).fit(X, y)
     value = -model.coef_[0]  # a higher score that lowers churn earns weight
-    # Reversed only on clear evidence (z below -REVERSE_Z), so that a noise measure whose coefficient
-    # came out slightly negative by chance is left at no weight rather than turned around.
+    # Reversed only on clear evidence, alone and beside the others, so that neither a noise measure whose
+    # coefficient came out slightly negative by chance nor one collinear with a stronger measure is
+    # turned around; such a measure gets no weight instead.
     z = value / _standard_errors(model, X, C)
-    flips = frozenset(k for k, v in zip(keys, z, strict=True) if v < -REVERSE_Z and k in may_reverse)
+    alone = {k: _auc_of(y, X[:, j]) for j, k in enumerate(keys)}
+    flips = frozenset(k for k, v in zip(keys, z, strict=True)
+                      if v < -REVERSE_Z and alone[k] <= REVERSED_AUC and k in may_reverse)
     value = np.array([abs(v) if k in flips else max(v, 0.0) for k, v in zip(keys, value, strict=True)])
     if value.sum() <= 0:
         return None

@@ -72,6 +72,9 @@ def apply_weights(request: HttpRequest, pk: int) -> HttpResponse:
     s = result.suggestion
     if s is None:
         messages.error(request, _("There is no suggestion to apply: the history has too few churns."))
+    elif not s.gain > 0:
+        messages.error(request, _("The current weights do as well or better on those held-out days: there is "
+                                  "nothing worth applying."))
     else:
         def clean(v: float) -> float | None:
             return None if math.isnan(v) else round(v, 4)

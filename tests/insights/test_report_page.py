@@ -64,3 +64,23 @@ def test_an_outsider_is_sent_to_sign_in(client):
     assert response.status_code == 302 and "login" in response["Location"]
     response = client.post(reverse("insights-apply-weights", args=[1]))
     assert response.status_code in (302, 403)
+
+
+def test_weights_that_do_no_better_on_held_out_days_are_not_offered_nor_applied(client_as, carol, history,
+                                                                                   monkeypatch):
+    from csops.insights import validation
+
+    real = validation.suggest_weights
+
+    def no_better(*args, **kwargs):
+        s = real(*args, **kwargs)
+        s.auc_suggested = s.auc_current - 0.01
+        return s
+
+    monkeypatch.setattr(validation, "suggest_weights", no_better)
+    client = client_as(carol)
+    text = client.get(reverse("insights-report")).content.decode()
+    assert "Apply as a new scorecard version" not in text and "nothing worth applying" in text
+    client.post(reverse("insights-apply-weights", args=[history.pk]), {"horizon": "90"})
+    history.refresh_from_db()
+    assert history.version == 1
