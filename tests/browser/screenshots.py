@@ -4,16 +4,18 @@
 
 Loads the demo (``csops demo load``; with its product-usage events unless --no-events, so the
 account page shows its usage panel) into a throw-away database, seeds the other apps' demo content
-as ``make run`` does (``csops health|journey|playbooks|outreach seed-demo``), runs the daily pipeline when
+as ``make run`` does (``csops outreach|health|journey|insights|playbooks seed-demo``), runs the daily pipeline when
 asked (--pipeline: health scores and the rest, for the dashboard's health panels), starts
 ``csops serve --no-worker`` on a free loopback port, signs in as the demo's CS Ops login and saves
-dashboard.png, accounts.png, account.png, account-people.png and search.png. Drives Debian's Chromium through
-Playwright, like the browser tests; nothing is downloaded.
+dashboard.png, accounts.png, account.png, account-people.png, search.png and insights.png. Drives Debian's
+Chromium through Playwright, like the browser tests; nothing is downloaded. Japanese pages need a CJK font
+(Debian: fonts-noto-cjk), or their text shows as empty boxes.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import socket
@@ -22,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -54,11 +57,13 @@ def main(argv: list[str] | None = None) -> None:
     server = None
     try:
         csops("migrate", "--noinput", "-v", "0")
-        print(csops("demo", "load", *(["--no-events"] if args.no_events else [])))
+        # As of today (Tokyo), as `make run` loads it, so that the pipeline run below scores a live company.
+        today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+        print(csops("demo", "load", "--today", today, *(["--no-events"] if args.no_events else [])))
         if not args.no_seed:
             # What `make run` seeds, so the panels of the other apps show content; a seeder that fails
             # (an app still being built) is reported and skipped, the screenshots go on.
-            for app in ("outreach", "health", "journey", "playbooks"):
+            for app in ("outreach", "health", "journey", "insights", "playbooks"):
                 done = subprocess.run([sys.executable, "-m", "csops.cli", app, "seed-demo"], env=env, cwd=ROOT,
                                       capture_output=True, text=True)
                 tail = (done.stdout or done.stderr).strip().splitlines()[-1:] or [""]
@@ -142,8 +147,14 @@ def main(argv: list[str] | None = None) -> None:
 
             page.goto("/search/?q=" + ("佐藤" if args.language == "ja" else "sato"))
             page.screenshot(path=args.out / "search.png")
+
+            # Does the health score predict churn, and what the forecast says: the top of the insights page.
+            page.goto("/insights/")
+            page.screenshot(path=args.out / "insights.png", full_page=True,
+                            clip={"x": 0, "y": 0, "width": 1440, "height": 2000})
             browser.close()
-        print(f"saved dashboard.png, accounts.png, account.png, account-people.png and search.png in {args.out}")
+        print(f"saved dashboard.png, accounts.png, account.png, account-people.png, search.png and insights.png "
+              f"in {args.out}")
     finally:
         if server is not None:
             server.terminate()
