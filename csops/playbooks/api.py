@@ -1,7 +1,8 @@
 """The playbooks REST API (mounted under /api/): CTAs and their changes, rules and their dry run, coverage.
 
 Authorisation is the UI's (csops.playbooks.services.can_act_on_cta, csops.users.roles): anyone
-signed in reads; the assignee, the account owner or CS Ops change a CTA; CS Ops preview rules.
+signed in reads; the assignee, the account owner or CS Ops change a CTA; the account owner or CS Ops
+take an unassigned queue CTA (409 when it has an assignee); CS Ops preview rules.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from csops.playbooks import config, segments
 from csops.playbooks.cockpit import reason_of
 from csops.playbooks.engine import preview
 from csops.playbooks.models import Cta, CtaStatus, Outcome, Rule
-from csops.playbooks.services import do_close_cta, do_reassign_cta, do_snooze_cta
+from csops.playbooks.services import CtaAlreadyAssigned, do_close_cta, do_reassign_cta, do_snooze_cta, do_take_cta
 from csops.users.models import User
 from csops.users.roles import can_configure
 
@@ -102,6 +103,8 @@ def _change(request: HttpRequest, cta_id: int, change: Any) -> dict[str, Any]:
         change(cta)
     except PermissionDenied as exc:
         raise ApiError(403, str(exc)) from None
+    except CtaAlreadyAssigned as exc:
+        raise ApiError(409, str(exc)) from None
     except ValueError as exc:
         raise ApiError(422, str(exc)) from None
     return _out(_get(cta_id))
@@ -128,6 +131,12 @@ def reassign_cta(request: HttpRequest, cta_id: int, payload: ReassignIn) -> dict
             raise ValueError(f"no user {payload.to_email!r}")
         do_reassign_cta(cta, to=to, actor=request.auth)
     return _change(request, cta_id, change)
+
+
+@router.post("/playbooks/ctas/{cta_id}/take", response=CtaOut)
+def take_cta(request: HttpRequest, cta_id: int) -> dict[str, Any]:
+    """Take an unassigned queue CTA for oneself: 403 if one may not act on the account, 409 if assigned."""
+    return _change(request, cta_id, lambda c: do_take_cta(c, actor=request.auth))
 
 
 class CloseIn(StrictSchema):

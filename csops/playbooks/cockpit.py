@@ -1,4 +1,4 @@
-"""The CSM's day: open CTAs, accounts at risk, renewals ahead and overdue onboarding steps."""
+"""The CSM's day: open CTAs, queue CTAs on their accounts, accounts at risk, renewals, onboarding steps."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ def day_of(user: Any, *, today: dt.date, with_queues: bool = False) -> dict[str,
     ctas = list(Cta.objects.filter(assignee=user, status=CtaStatus.OPEN)
                 .select_related("account", "rule", "playbook", "contact").order_by("priority", "due_on", "pk"))
     snoozed = Cta.objects.filter(assignee=user, status=CtaStatus.SNOOZED).count()
+    # Sales, support... work nobody has taken yet on the accounts this CSM owns.
+    queued = list(Cta.objects.filter(account__owner=user, assignee__isnull=True, status=CtaStatus.OPEN)
+                  .exclude(queue="").select_related("account", "rule", "playbook")
+                  .order_by("priority", "due_on", "pk"))
     mine = Account.objects.filter(owner=user).exclude(lifecycle_stage=LifecycleStage.CHURNED)
     renewals = list(mine.filter(next_renewal_date__gte=today,
                                 next_renewal_date__lte=today + dt.timedelta(days=RENEWAL_HORIZON))
@@ -35,6 +39,7 @@ def day_of(user: Any, *, today: dt.date, with_queues: bool = False) -> dict[str,
     return {
         "ctas": [(c, reason_of(c), c.is_overdue(today=today)) for c in ctas],
         "snoozed": snoozed,
+        "queued": [(c, reason_of(c), c.is_overdue(today=today)) for c in queued],
         "at_risk": _at_risk(mine, today),
         "renewals": [(a, (a.next_renewal_date - today).days) for a in renewals],
         "onboarding": _overdue_steps(mine, today),

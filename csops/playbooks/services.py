@@ -1,4 +1,4 @@
-"""State changes of playbooks: CTAs (create, snooze, reassign, close, checklist), routing, settings.
+"""State changes of playbooks: CTAs (create, snooze, reassign, take, close, checklist), routing, settings.
 
 Each ``do_*`` is atomic and writes its audit row; every change of a CTA also lands on the
 account's timeline, so that whoever opens the account sees what was asked and what came of it.
@@ -96,6 +96,20 @@ def can_act_on_cta(user: Any, cta: Cta) -> bool:
     return cta.assignee_id == user.pk or can_edit_owned_by(user, cta.account.owner_id)
 
 
+def can_take_cta(user: Any, cta: Cta) -> bool:
+    """Who may take a queue CTA for themselves: whoever may act on the account's CTAs.
+
+    That is the account's owner CSM, CS Ops and admins (never a viewer, never another CSM); an
+    account with no owner is CS Ops' (``can_edit_owned_by``). Whether the CTA is still free is
+    ``do_take_cta``'s to say.
+    """
+    return can_edit_owned_by(user, cta.account.owner_id)
+
+
+class CtaAlreadyAssigned(ValueError):
+    """The CTA has an assignee already (taken or reassigned since it was shown): the API's 409."""
+
+
 def _require(user: Any, cta: Cta) -> None:
     if not can_act_on_cta(user, cta):
         raise PermissionDenied(_("Only the assignee, the account owner or CS Ops may change this CTA."))
@@ -151,6 +165,35 @@ def do_reassign_cta(cta: Cta, *, to: Any, actor: Any) -> Cta:
         _timeline(cta, _("CTA reassigned to %(who)s: %(title)s") % {"who": str(to), "title": cta.title},
                   actor=actor, data={"event": "cta_reassigned", "to": to.email})
         record(actor, "playbooks.cta_reassigned", cta, {"assignee": [getattr(before, "email", None), to.email]})
+    return cta
+
+
+def do_take_cta(cta: Cta, *, actor: Any) -> Cta:
+    """Assign an unassigned queue CTA to ``actor``, who takes it out of its queue.
+
+    Refused (PermissionDenied) to whoever may not act on the account's CTAs, and refused
+    (CtaAlreadyAssigned) when the CTA has an assignee, also when someone took it a moment ago:
+    the assignment is a conditional update, so two people taking at once cannot both win.
+    """
+    if not can_take_cta(actor, cta):
+        raise PermissionDenied(_("Only the account owner or CS Ops may take this CTA."))
+    if cta.status == CtaStatus.CLOSED:
+        raise ValueError(_("A closed CTA cannot be taken."))
+    with transaction.atomic():
+        queue = cta.queue
+        taken = (Cta.objects.filter(pk=cta.pk, assignee__isnull=True).exclude(status=CtaStatus.CLOSED)
+                 .update(assignee=actor, queue=""))
+        if not taken:
+            cta.refresh_from_db(fields=["assignee", "queue", "status"])
+            if cta.assignee_id is None:  # closed since it was loaded
+                raise ValueError(_("A closed CTA cannot be taken."))
+            raise CtaAlreadyAssigned(_("This CTA is already assigned to %(who)s.") % {"who": str(cta.assignee)})
+        cta.assignee, cta.queue = actor, ""
+        summary = (_("CTA taken by %(who)s from queue %(queue)s: %(title)s") if queue
+                   else _("CTA taken by %(who)s: %(title)s"))  # its assignee was deleted: no queue
+        _timeline(cta, summary % {"who": str(actor), "queue": queue, "title": cta.title},
+                  actor=actor, data={"event": "cta_taken", "to": actor.email, "queue": queue})
+        record(actor, "playbooks.cta_taken", cta, {"assignee": [None, actor.email], "queue": [queue, ""]})
     return cta
 
 

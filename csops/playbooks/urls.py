@@ -10,6 +10,7 @@ urlpatterns = [
     path("ctas/<int:pk>/", views.cta_detail, name="playbooks-cta"),
     path("ctas/<int:pk>/snooze/", views.cta_snooze, name="playbooks-cta-snooze"),
     path("ctas/<int:pk>/reassign/", views.cta_reassign, name="playbooks-cta-reassign"),
+    path("ctas/<int:pk>/take/", views.cta_take, name="playbooks-cta-take"),
     path("ctas/<int:pk>/close/", views.cta_close, name="playbooks-cta-close"),
     path("ctas/<int:pk>/check/<int:index>/", views.cta_check, name="playbooks-cta-check"),
     path("accounts/<int:pk>/ctas/", views.account_panel, name="playbooks-account-panel"),

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,12 +33,14 @@ from csops.playbooks.models import (
 )
 from csops.playbooks.services import (
     can_act_on_cta,
+    can_take_cta,
     do_check_item,
     do_close_cta,
     do_reassign_cta,
     do_save_settings,
     do_set_route,
     do_snooze_cta,
+    do_take_cta,
     routing_table,
 )
 from csops.playbooks.triggers import trigger_types
@@ -90,6 +93,7 @@ def cta_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cta = _cta(pk)
     return render(request, "playbooks/cta_detail.html", {
         "cta": cta, "reason": cockpit_data.reason_of(cta), "may_act": can_act_on_cta(request.user, cta),
+        "may_take": can_take_cta(request.user, cta),
         "outcomes": Outcome.choices, "people": User.objects.filter(is_active=True).exclude(role=Role.VIEWER)
         .order_by("name"), "tomorrow": timezone.localdate() + dt.timedelta(days=1),
         "timeline": cta.account.activities.filter(data__cta=cta.pk).order_by("-occurred_at", "-id")[:20],
@@ -124,6 +128,23 @@ def cta_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         to = User.objects.filter(pk=request.POST.get("to") or 0).first()
         do_reassign_cta(cta, to=to, actor=request.user)
     return _act(request, pk, change)
+
+
+@require_POST
+def cta_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an unassigned queue CTA for oneself; back to the page it was taken from (``next``)."""
+    cta = _cta(pk)
+    try:
+        do_take_cta(cta, actor=request.user)  # PermissionDenied: 403
+    except ValueError as exc:  # CtaAlreadyAssigned included: someone else has it
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("You took this CTA: %(title)s") % {"title": cta.title})
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("playbooks-cta", cta.pk)
 
 
 @require_POST
@@ -377,6 +398,8 @@ def cta_list(request: HttpRequest) -> HttpResponse:
         ctas = ctas.filter(assignee_id=request.GET["assignee"] if request.GET["assignee"].isdigit() else 0)
     today = timezone.localdate()
     return render(request, "playbooks/cta_list.html", {
-        "ctas": [(c, cockpit_data.reason_of(c), c.is_overdue(today=today)) for c in ctas[:300]],
+        "ctas": [(c, cockpit_data.reason_of(c), c.is_overdue(today=today),
+                  c.assignee_id is None and c.status != CtaStatus.CLOSED and can_take_cta(request.user, c))
+                 for c in ctas[:300]],
         "status": status, "queue": request.GET.get("queue", ""), "statuses": CtaStatus.choices,
     })

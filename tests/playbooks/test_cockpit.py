@@ -65,3 +65,56 @@ def test_cs_ops_look_at_a_csms_day_and_the_team_queues(client_as, carol, alice, 
 def test_the_nav_links_my_day(client_as, alice):
     page = client_as(alice).get(reverse("playbooks-cockpit")).content.decode()
     assert f'href="{reverse("playbooks-cockpit")}" aria-current="page"' in page
+
+
+def test_my_day_shows_the_queue_ctas_waiting_on_my_accounts_below_my_own(client_as, alice, acme, globex,
+                                                                          acme_cta):
+    from csops.customers.models import Account
+    from csops.playbooks.services import do_close_cta, do_create_cta, do_snooze_cta, do_take_cta
+
+    today = timezone.localdate()
+
+    def queued(account, title, responsibility="upsell"):
+        return do_create_cta(account=account, title=title, reason="", reason_data={},
+                             responsibility=responsibility, priority=2, due_on=today, checklist=[], day=today)
+
+    upsell = queued(acme, "Upsell Acme")
+    queued(acme, "Fix the Acme SSO", responsibility="technical")
+    queued(globex, "Upsell Globex")  # Bob's account
+    queued(Account.objects.create(external_id="ORPHAN-1", name="Orphan"), "Renew Orphan", "renewal")  # queue csm
+    do_snooze_cta(queued(acme, "Snoozed Acme upsell"), until=today + dt.timedelta(days=3), actor=alice)
+    do_close_cta(queued(acme, "Closed Acme upsell"), outcome="not_needed", actor=alice)
+
+    page = client_as(alice).get(reverse("playbooks-cockpit")).content.decode()
+    mine = page[page.index('data-section="ctas"'):page.index('data-section="queued"')]
+    waiting = page[page.index('data-section="queued"'):page.index('data-section="at-risk"')]
+    assert "Call Acme" in mine and "Upsell Acme" not in mine
+    assert "Waiting in a queue on your accounts" in waiting
+    assert "Upsell Acme" in waiting and "sales" in waiting
+    assert "Fix the Acme SSO" in waiting and "support" in waiting
+    assert "Call Acme" not in waiting  # assigned to her: above
+    for other in ("Upsell Globex", "Renew Orphan", "Snoozed Acme upsell", "Closed Acme upsell"):
+        assert other not in waiting, other
+    assert reverse("playbooks-cta-take", args=[upsell.pk]) in waiting
+
+    do_take_cta(upsell, actor=alice)
+    page = client_as(alice).get(reverse("playbooks-cockpit")).content.decode()
+    mine = page[page.index('data-section="ctas"'):page.index('data-section="queued"')]
+    waiting = page[page.index('data-section="queued"'):page.index('data-section="at-risk"')]
+    assert "Upsell Acme" in mine and "Upsell Acme" not in waiting
+
+
+def test_bobs_day_shows_the_queue_ctas_of_his_accounts_only(client_as, bob, acme, globex, carol):
+    from csops.playbooks.services import do_create_cta
+
+    for account, title in ((acme, "Upsell Acme"), (globex, "Upsell Globex")):
+        do_create_cta(account=account, title=title, reason="", reason_data={}, responsibility="upsell",
+                      priority=2, due_on=timezone.localdate(), checklist=[], day=timezone.localdate())
+    page = client_as(bob).get(reverse("playbooks-cockpit")).content.decode()
+    waiting = page[page.index('data-section="queued"'):page.index('data-section="at-risk"')]
+    assert "Upsell Globex" in waiting and "Upsell Acme" not in waiting
+    # CS Ops looking at Bob's day see the same list, without take buttons (taking would assign it to them)
+    page = client_as(carol).get(reverse("playbooks-cockpit"), {"csm": bob.pk}).content.decode()
+    waiting = page[page.index('data-section="queued"'):page.index('data-section="at-risk"')]
+    assert "Waiting in a queue on Bob's accounts" in waiting and "Upsell Globex" in waiting
+    assert "/take/" not in waiting

@@ -25,6 +25,7 @@ def _pages(t: dict[str, int]) -> list[tuple[str, str]]:
         ("get", reverse("playbooks-cta", args=[t["cta"]])),
         ("post", reverse("playbooks-cta-snooze", args=[t["cta"]])),
         ("post", reverse("playbooks-cta-reassign", args=[t["cta"]])),
+        ("post", reverse("playbooks-cta-take", args=[t["cta"]])),
         ("post", reverse("playbooks-cta-close", args=[t["cta"]])),
         ("post", reverse("playbooks-cta-check", args=[t["cta"], 0])),
         ("get", reverse("playbooks-account-panel", args=[t["account"]])),
@@ -40,7 +41,8 @@ def _pages(t: dict[str, int]) -> list[tuple[str, str]]:
 
 API = [("get", "/api/playbooks/ctas"), ("get", "/api/playbooks/ctas/{cta}"),
        ("post", "/api/playbooks/ctas/{cta}/snooze"), ("post", "/api/playbooks/ctas/{cta}/reassign"),
-       ("post", "/api/playbooks/ctas/{cta}/close"), ("get", "/api/playbooks/rules"),
+       ("post", "/api/playbooks/ctas/{cta}/take"), ("post", "/api/playbooks/ctas/{cta}/close"),
+       ("get", "/api/playbooks/rules"),
        ("post", "/api/playbooks/rules/preview"), ("get", "/api/playbooks/coverage"), ("get", "/api/playbooks/export")]
 
 
