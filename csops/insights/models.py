@@ -19,6 +19,9 @@ class ChurnModel(models.Model):
     trained_on = models.DateField(_("history up to"))
     horizon_days = models.PositiveIntegerField(_("horizon (days)"))
     scorecard_key = models.CharField(_("scorecard"), max_length=64, blank=True)
+    # The scorecard's version when the model was trained; a newer one makes the daily step retrain.
+    # Null only for a model of a scorecard without snapshots (older rows were filled from those).
+    scorecard_version = models.PositiveIntegerField(_("scorecard version"), null=True, blank=True)
     model_name = models.CharField(_("model"), max_length=40)
     metrics = models.JSONField(_("held-out figures"), default=dict)
     features = models.JSONField(_("features"), default=list)

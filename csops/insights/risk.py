@@ -30,6 +30,9 @@ from csops.insights.models import ChurnModel, ChurnRisk
 
 DEFAULT_HORIZON = 90
 MAX_DAYS = 60  # snapshot days used for training, evenly spread: a year of daily history is read weekly
+# The daily step retrains a model whose history ends this many days or more before the day scored,
+# even when its scorecard and features are unchanged (customers and products drift).
+MAX_MODEL_AGE_DAYS = 30
 
 
 def main_scorecard(key: str | None = None) -> Scorecard | None:
@@ -247,6 +250,15 @@ def _measure_keys(card: Scorecard) -> list[str]:
     return [m.key for m in definition_of(card).measures]
 
 
+BASE_COLUMNS = ["score", "trend_7", "trend_30", "coverage"]
+
+
+def feature_columns(card: Scorecard) -> list[str]:
+    """The features ``feature_frame`` gives for ``card`` today, in its order (the columns a model
+    trained now would read): the health columns, the scorecard's measures, contracts and journey."""
+    return [*BASE_COLUMNS, *_measure_keys(card), *CONTRACT_COLUMNS, *JOURNEY_COLUMNS]
+
+
 def training_frame(card: Scorecard, *, horizon: int, today: dt.date, book: outcomes.Book) -> pd.DataFrame:
     last_known = today - dt.timedelta(days=horizon)
     days = sorted(HealthScore.objects.filter(scorecard=card, day__lte=last_known)
@@ -354,7 +366,8 @@ def train(*, horizon: int = DEFAULT_HORIZON, today: dt.date, scorecard_key: str 
     if gap < horizon:
         metrics["split"] += f" (history too short for a gap of {horizon} days)"
     model = ChurnModel.objects.create(
-        trained_on=today, horizon_days=horizon, scorecard_key=card.key, model_name=best, metrics=metrics,
+        trained_on=today, horizon_days=horizon, scorecard_key=card.key, scorecard_version=card.version,
+        model_name=best, metrics=metrics,
         features=list(data.X.columns), rows=len(frame), artifact=pickle.dumps(fitted),
     )
     return TrainResult(model, evaluation, frame=frame)
@@ -395,18 +408,81 @@ def score_day(day: dt.date, *, model: ChurnModel | None = None) -> int:
     return len(frame)
 
 
+def retrain_reasons(model: ChurnModel, day: dt.date) -> list[str]:
+    """Why the daily step should train ``model`` again on ``day``; empty when it still fits.
+
+    - its scorecard is gone or no longer active;
+    - the scorecard has a newer version than the one it was trained on (weights applied, measures
+      added or removed), or that version was not recorded;
+    - its features are not those the data now provides (a measure added or removed, a feature added
+      to the code): ``score_day`` would fill the missing ones with the typical value, silently;
+    - its history ends ``MAX_MODEL_AGE_DAYS`` or more days before ``day``.
+    Never for a model whose history reaches ``day`` or later: a re-run of a day, or a past day
+    scored again, does not train again."""
+    if model.trained_on >= day:
+        return []
+    card = Scorecard.objects.filter(key=model.scorecard_key).first()
+    if card is None or not card.is_active:
+        return [f"its scorecard {model.scorecard_key or '(none)'} is no longer active"]
+    reasons = []
+    if model.scorecard_version is None:
+        reasons.append(f"scorecard {card.key} version {card.version}, the model's not recorded")
+    elif card.version > model.scorecard_version:
+        reasons.append(f"scorecard {card.key} changed (version {model.scorecard_version} → {card.version})")
+    now = feature_columns(card)
+    missing = [f for f in model.features if f not in now]
+    new = [f for f in now if f not in model.features]
+    if missing or new:
+        parts = ([f"gone: {', '.join(missing)}"] if missing else []) + ([f"new: {', '.join(new)}"] if new else [])
+        reasons.append(f"features changed ({'; '.join(parts)})")
+    age = (day - model.trained_on).days
+    if age >= MAX_MODEL_AGE_DAYS:
+        reasons.append(f"model {age} days old (limit {MAX_MODEL_AGE_DAYS})")
+    return reasons
+
+
+def _retrain(model: ChurnModel, day: dt.date, why: str) -> tuple[ChurnModel, str]:
+    """Train again because of ``why`` (at most once per day); the model to score with and what to say."""
+    failed = model.metrics.get("retrain_failed") or {}
+    if failed.get("day") == str(day):
+        # Tried on this day already: a re-run does not train again, but still says why not.
+        reason = failed.get("reason")
+    else:
+        card = Scorecard.objects.filter(key=model.scorecard_key, is_active=True).first()
+        result = train(today=day, horizon=model.horizon_days, scorecard_key=card.key if card else None)
+        if result.model is not None:
+            _note_trigger(result.model, why)
+            return result.model, f"churn model retrained because {why}; {result.summary()}; "
+        reason = result.reason
+        model.metrics["retrain_failed"] = {"day": str(day), "because": why, "reason": reason}
+        model.save(update_fields=["metrics"])
+    return model, (f"churn model not retrained ({why}): {reason}; still scoring with the model trained on "
+                   f"{model.trained_on}; ")
+
+
 def run_insights_day(day: dt.date, *, progress: Any = None) -> str:
-    """The daily pipeline step: score today's snapshots with the current model (training one first
-    when there is none yet), then record the revenue forecast the dashboard shows."""
+    """The daily pipeline step: score today's snapshots with the current model, training one first
+    when there is none yet or when the current one no longer fits (``retrain_reasons``), then record
+    the revenue forecast the dashboard shows. The summary says why it trained."""
     from csops.insights.revenue import record_forecast
 
     model = current_model()
     trained = ""
     if model is None:
         result = train(today=day)
+        if result.model is not None:
+            _note_trigger(result.model, "no model yet")
         model = result.model
         trained = result.summary() + "; "
+    elif reasons := retrain_reasons(model, day):
+        model, trained = _retrain(model, day, ", ".join(reasons))
     n = score_day(day, model=model) if model is not None else 0
     record_forecast(day, model=model)
     scored = f"churn risk scored for {n} accounts" if model is not None else "no churn model"
     return f"{trained}{scored}; revenue forecast recorded"
+
+
+def _note_trigger(model: ChurnModel, why: str) -> None:
+    """Why the daily step trained ``model``, for the report (``metrics.trained_because``)."""
+    model.metrics["trained_because"] = why
+    model.save(update_fields=["metrics"])
