@@ -33,6 +33,7 @@ def grade_labels() -> dict[str, str]:
 
 
 def drill_url(filters: DashboardFilters, **extra: Any) -> str:
+    """The account list behind a figure; ``paying=1`` when the figure counts paying accounts only."""
     query = {**filters.as_query(), **{k: v for k, v in extra.items() if v not in (None, "")}}
     return reverse("account-list") + ("?" + urlencode(query) if query else "")
 
@@ -137,7 +138,7 @@ def health(board: Dashboard, currency: str) -> dict[str, Any] | None:
         "text": [f"{b.accounts:,}" for b in board.health], "textposition": "auto",
         "marker": {"color": [GRADE_COLOURS[b.grade] for b in board.health],
                    "pattern": {"shape": [PATTERNS[b.grade] for b in board.health]}},
-        "customdata": [drill_url(board.filters, health=b.grade, sort="-arr") for b in board.health],
+        "customdata": [drill_url(board.filters, health=b.grade, paying=1, sort="-arr") for b in board.health],
         "hovertemplate": "%{x}: %{y:,} <extra></extra>",
     }], "layout": _layout(yaxis={"title": {"text": _("Accounts")}}, showlegend=False)}
 
@@ -153,7 +154,8 @@ def maturity(board: Dashboard) -> dict[str, Any] | None:
             "type": "bar", "name": product.name, "x": [f"Lv.{r.level}" for r in product.levels],
             "y": [r.accounts for r in product.levels], "text": [r.name for r in product.levels],
             "textposition": "none", "marker": {"color": palette[i % len(palette)]},
-            "customdata": [drill_url(board.filters, product=product.code, maturity=r.level, sort="-arr")
+            "customdata": [drill_url(board.filters, product=product.code, maturity=r.level, paying=1,
+                                     sort="-arr")
                            for r in product.levels],
             "hovertemplate": f"{product.name} %{{x}} %{{text}}: %{{y:,}}<extra></extra>",
         })
@@ -169,7 +171,7 @@ def touch(board: Dashboard) -> dict[str, Any] | None:
     return {"data": [{
         "type": "bar", "x": labels, "y": [r.accounts for r in rows], "text": [f"{r.accounts:,}" for r in rows],
         "textposition": "auto", "marker": {"color": "#1f4e79"},
-        "customdata": [drill_url(board.filters, touch=r.touch_model, sort="-arr") for r in rows],
+        "customdata": [drill_url(board.filters, touch=r.touch_model, paying=1, sort="-arr") for r in rows],
         "hovertemplate": "%{x}: %{y:,}<extra></extra>",
     }], "layout": _layout(yaxis={"title": {"text": _("Accounts")}}, showlegend=False)}
 

@@ -575,8 +575,21 @@ def product_accounts(qs: QuerySet[Account], product: str) -> QuerySet[Account]:
     return qs.filter(pk__in=live.values("account_id"))
 
 
+def paying_accounts(qs: QuerySet[Account], product: str = "") -> QuerySet[Account]:
+    """Paying accounts of ``qs``: ARR today > 0, of ``product``'s live contracts when one is given.
+
+    The same test as the ARR card and the health distribution (ARR today from live contracts), so
+    that a drill-down with ``paying=1`` lists exactly the accounts a panel counts. MRR is never
+    negative, so "some live contract with MRR > 0" is "ARR > 0".
+    """
+    if not product:
+        return qs.filter(arr__gt=0)
+    live = Contract.objects.filter(product__code=product, status__in=Contract.LIVE_STATUSES, mrr__gt=0)
+    return qs.filter(pk__in=live.values("account_id"))
+
+
 def _paying(filters: DashboardFilters, user: Any) -> QuerySet[Account]:
-    return product_accounts(scoped_accounts(filters, user=user), filters.product).filter(arr__gt=0)
+    return paying_accounts(product_accounts(scoped_accounts(filters, user=user), filters.product), filters.product)
 
 
 @dataclass
@@ -601,9 +614,17 @@ def maturity_section(filters: DashboardFilters, user: Any, today: dt.date) -> li
         from csops.journey.models import MaturityLevel, MaturityState
     except ImportError:
         return None
-    from django.db.models import Count, Sum
+    from django.db.models import Count, Exists, OuterRef, Sum
 
-    states = MaturityState.objects.filter(account__in=_paying(filters, user))
+    # Each row's drill-down lists its product's paying accounts (``product=<code>&paying=1``), so a
+    # row counts the accounts paying for that product, whatever product the filter names.
+    paying_for_product = Contract.objects.filter(
+        account_id=OuterRef("account_id"), product_id=OuterRef("product_id"),
+        status__in=Contract.LIVE_STATUSES, mrr__gt=0,
+    )
+    states = MaturityState.objects.filter(account__in=scoped_accounts(filters, user=user)).filter(
+        Exists(paying_for_product)
+    )
     if filters.product:
         states = states.filter(product__code=filters.product)
     names = {

@@ -62,7 +62,7 @@ class AccountFilterForm(forms.Form):
     """The account list's query string. Invalid values are dropped, never an error page."""
 
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=100,
+        label=_("Search"), required=False, max_length=200,  # as the top bar's box, which links here
         widget=forms.SearchInput(attrs={"placeholder": _("Name or external id"), "autocomplete": "off"}),
     )
     owner = forms.ChoiceField(label=_("Owner"), required=False)
@@ -100,6 +100,8 @@ class AccountFilterForm(forms.Form):
     touch = forms.RegexField(regex=r"^[a-z_]{1,16}$", required=False, widget=forms.HiddenInput)
     cta = forms.RegexField(regex=r"^(open|overdue|(created|closed)-\d{4}-\d{2})$", required=False,
                            widget=forms.HiddenInput)
+    # Set by drill-downs from panels that count paying accounts only (ARR card, health, maturity, touch).
+    paying = forms.BooleanField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(
         label=_("Sort by"), required=False,
         choices=[
@@ -143,6 +145,7 @@ class AccountFilterForm(forms.Form):
             maturity=data.get("maturity"),
             touch=data.get("touch") or "",
             cta=data.get("cta") or "",
+            paying=bool(data.get("paying")),
         )
 
 

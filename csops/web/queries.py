@@ -62,6 +62,7 @@ class AccountFilters:
     maturity: int | None = None  # a maturity level of ``product`` (csops.journey)
     touch: str = ""  # a touch model, or "none" (csops.playbooks)
     cta: str = ""  # "open" or "overdue": accounts with such CTAs (csops.playbooks)
+    paying: bool = False  # ARR today > 0 (of ``product`` when set), as the dashboard's panels count
 
     def dashboard_filters(self) -> Any:
         from csops.web.dashboard import DashboardFilters
@@ -72,7 +73,12 @@ class AccountFilters:
 def filter_accounts(filters: AccountFilters, *, user: Any, today: dt.date) -> QuerySet[Account]:
     qs = Account.objects.select_related("owner")
     if filters.q:
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(external_id__icontains=filters.q))
+        # As the top bar's search: NFKC-folded (full-width ＡＣＭＥ finds ACME), every word must match.
+        from csops.web.search import account_match, normalise
+
+        terms = normalise(filters.q)
+        if terms:
+            qs = qs.filter(account_match(terms))
     if filters.owner == OWNER_MINE:
         qs = qs.filter(owner_id=user.pk)
     elif filters.owner == OWNER_NONE:
@@ -96,6 +102,10 @@ def filter_accounts(filters: AccountFilters, *, user: Any, today: dt.date) -> Qu
         # a second contract renewing within the window still counts, as on the dashboard.
         renewing = Contract.objects.filter(status__in=Contract.LIVE_STATUSES, renewal_date__range=renewal_range)
         qs = qs.filter(Q(next_renewal_date__range=renewal_range) | Q(pk__in=renewing.values("account_id")))
+    if filters.paying:
+        from csops.web.dashboard import paying_accounts
+
+        qs = paying_accounts(qs, filters.product)
     if filters.health:
         from csops.web.dashboard import filter_by_grade
 

@@ -36,6 +36,15 @@ def _match(terms: list[str], fields: tuple[str, ...]) -> Q:
     return reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": t}) for f in fields)) for t in terms))
 
 
+ACCOUNT_FIELDS = ("name", "external_id", "website")
+
+
+def account_match(terms: list[str]) -> Q:
+    """Accounts matching every word: the account list's text filter uses it too, so that "All matching
+    accounts" lists the very accounts the search box found."""
+    return _match(terms, ACCOUNT_FIELDS)
+
+
 @dataclass
 class Hits:
     items: list[Any] = field(default_factory=list)
@@ -68,9 +77,7 @@ def search(query: str, *, user: Any, limit: int = DEFAULT_LIMIT) -> SearchResult
     # functions keeps search in step if that rule ever narrows.
     if not terms or not can_view_account(user, None):
         return none
-    accounts = Account.objects.select_related("owner").filter(
-        _match(terms, ("name", "external_id", "website"))
-    ).order_by("-arr", "name", "pk")
+    accounts = Account.objects.select_related("owner").filter(account_match(terms)).order_by("-arr", "name", "pk")
     # Contacts outnumber accounts twenty to one: in primary-key order the scan stops at the
     # limit for a common word instead of sorting every match; the page sorts the few it shows.
     # Two columns scanned (each costs a LIKE per row over 20 contacts per account); a CRM id is

@@ -187,10 +187,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "movement_labels": charts.movement_labels(),
         "grade_labels": charts.grade_labels(),
         "drill": {
-            "all": charts.drill_url(filters, sort="-arr"),
-            "at_risk": charts.drill_url(filters, health="red", sort="-arr"),
+            "all": charts.drill_url(filters, paying=1, sort="-arr"),
+            "at_risk": charts.drill_url(filters, health="red", paying=1, sort="-arr"),
             "renewals": {w.days: charts.drill_url(filters, renewal=w.days, sort="renewal") for w in board.renewals},
-            "health": {g: charts.drill_url(filters, health=g, sort="-arr") for g in charts.grade_labels()},
+            "health": {g: charts.drill_url(filters, health=g, paying=1, sort="-arr") for g in charts.grade_labels()},
             "months": {
                 m.label: {k: charts.drill_url(filters, movement=k, month=m.label) for k in dashboard.MOVEMENT_KINDS}
                 for m in board.months
@@ -210,11 +210,13 @@ def _panel_links(board: Dashboard, filters: DashboardFilters) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if board.sections.get("maturity") is not None:
         out["maturity"] = [
-            (p, [(r, drill(filters, product=p.code, maturity=r.level, sort="-arr")) for r in p.levels])
+            (p, [(r, drill(filters, product=p.code, maturity=r.level, paying=1, sort="-arr")) for r in p.levels])
             for p in board.sections["maturity"]
         ]
     if board.sections.get("touch") is not None:
-        out["touch"] = [(r, drill(filters, touch=r.touch_model, sort="-arr")) for r in board.sections["touch"]]
+        out["touch"] = [
+            (r, drill(filters, touch=r.touch_model, paying=1, sort="-arr")) for r in board.sections["touch"]
+        ]
     if board.sections.get("ctas") is not None:
         section = board.sections["ctas"]
         out["ctas"] = {

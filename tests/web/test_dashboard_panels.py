@@ -72,7 +72,7 @@ def test_the_panels_drill_down_to_their_accounts(client_as, carol, acme, globex,
         html = client.get(account_list + query).content.decode()
         return {name for name in ("Acme", "Globex") if f">{name}</a>" in html}
 
-    assert f"{account_list}?touch=high&amp;sort=-arr" in page
+    assert f"{account_list}?touch=high&amp;paying=1&amp;sort=-arr" in page
     assert listed("?touch=high") == {"Acme"}
     assert listed("?touch=none") == {"Globex"}
     assert listed("?product=delivery&maturity=1") == {"Acme"}
