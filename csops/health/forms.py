@@ -9,10 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from csops.customers.models import Product, Segment
 from csops.health.assessments import Answers, AssessmentInvalid, FormSpec, Scale, parse_answers
-from csops.health.models import Assessment, Grade
+from csops.health.models import Assessment, Grade, Scorecard
 
 # --------------------------------------------------------------------------- assessment
 
@@ -223,3 +226,110 @@ def apply_structured(definition: Mapping[str, Any], post: Mapping[str, Any]) -> 
                 if key not in keep and f"groups[{gi}].measures[{mi}].normalise.{key}" in post:
                     norm.pop(key, None)
     return data, errors
+
+
+# --------------------------------------------------------------------------- new scorecard
+
+START_COPY, START_DEFAULT, START_EMPTY = "copy", "default", "empty"
+# The fields of the "New scorecard" form that name a field of the scorecard document.
+NEW_FIELDS = ("key", "name", "product", "segment")
+
+
+def _start_choices() -> list[tuple[str, str]]:
+    return [
+        (START_COPY, _("A copy of an existing scorecard (its groups, measures and assessment form)")),
+        (START_DEFAULT, _("The product's shipped default scorecard")),
+        (START_EMPTY, _("A Usage group with one starter measure (active users), to build on")),
+    ]
+
+
+class NewScorecardForm(forms.Form):
+    """Product, segment, key and name of a new scorecard, and what it starts from.
+
+    The document it describes is validated and saved by ``services.do_save_scorecard``; this form
+    only checks what the page asks for (a free key, a known product, a source when copying).
+    """
+
+    product = forms.ChoiceField(label=_lazy("Product"))
+    segment = forms.ChoiceField(label=_lazy("Segment"), required=False)
+    key = forms.CharField(label=_lazy("Key"), max_length=64,
+                          help_text=_lazy("Lower-case letters, digits, '-' and '_' (e.g. delivery-enterprise)."))
+    name = forms.CharField(label=_lazy("Name"), max_length=200)
+    start = forms.ChoiceField(label=_lazy("Start from"), widget=forms.RadioSelect, initial=START_COPY)
+    source = forms.ModelChoiceField(label=_lazy("Scorecard to copy"), required=False, queryset=Scorecard.objects.none())
+    active = forms.BooleanField(label=_lazy("Active"), required=False,
+                                help_text=_lazy("An active scorecard scores its product's accounts from the next "
+                                                "scoring run. Leave it inactive while you build it."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "---------")] + [
+            (p.code, f"{p.name} ({p.code})") for p in Product.objects.order_by("code")]
+        self.fields["product"].error_messages["invalid_choice"] = _lazy("Unknown product: choose one from the list.")
+        self.fields["segment"].choices = [("", _("All segments")), *Segment.choices]
+        self.fields["start"].choices = _start_choices()
+        self.fields["source"].queryset = Scorecard.objects.select_related("product").order_by(
+            "product__code", "segment", "key")
+        self.fields["source"].label_from_instance = lambda sc: f"{sc.name} ({sc.key}, {sc.product.code})"
+
+    def clean_key(self) -> str:
+        from csops.health.definition import _KEY
+
+        key = self.cleaned_data["key"].strip()
+        if not _KEY.match(key):
+            raise forms.ValidationError(_("Use lower-case letters, digits, '-' and '_', starting with a letter "
+                                          "or digit (e.g. delivery-enterprise)."))
+        if Scorecard.objects.filter(key=key).exists():
+            raise forms.ValidationError(_("Another scorecard already has the key %(key)s.") % {"key": key})
+        return key
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, product = data.get("start"), data.get("product")
+        if start == START_COPY and not data.get("source"):
+            self.add_error("source", _("Choose the scorecard to copy."))
+        if start == START_DEFAULT and product:
+            from csops.health.yaml_io import default_document
+
+            if default_document(product) is None:
+                self.add_error("start", _("Product %(product)s has no shipped default scorecard; copy one or "
+                                          "start from a Usage group.") % {"product": product})
+        return data
+
+    def document(self) -> dict[str, Any]:
+        """The whole scorecard document to save (call after ``is_valid()``)."""
+        from csops.health.definition import ROW_KEYS
+        from csops.health.services import document_of
+        from csops.health.yaml_io import default_document
+
+        data = self.cleaned_data
+        if data["start"] == START_COPY:
+            base = document_of(data["source"])
+        elif data["start"] == START_DEFAULT:
+            base = default_document(data["product"]) or {}
+        else:
+            base = starter_definition()
+        body = {k: copy.deepcopy(v) for k, v in base.items() if k not in ROW_KEYS}
+        return {"key": data["key"], "name": data["name"].strip(), "product": data["product"],
+                "segment": data.get("segment") or "", "active": bool(data.get("active")), **body}
+
+
+def starter_definition() -> dict[str, Any]:
+    """A new scorecard's body when it starts from nothing: one Usage group with one measure.
+
+    A group needs at least one measure to validate, so the group starts with active users over
+    30 days; CS Ops add and change measures in the YAML editor.
+    """
+    return {
+        "grades": {"red_below": 40, "green_from": 70},
+        "groups": [{
+            "key": "usage", "name": {"en": "Usage", "ja": "利用状況"}, "weight": 100,
+            "measures": [{
+                "key": "active_users_30",
+                "name": {"en": "Active users (30 days)", "ja": "アクティブユーザー数（30日）"},
+                "type": "active_users", "window": 30, "params": {},
+                "normalise": {"method": "thresholds", "red": 3, "green": 10},
+                "direction": "higher_better", "weight": 100,
+            }],
+        }],
+    }

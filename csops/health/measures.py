@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str = "text"  # text | int | bool | choice
+    kind: str = "text"  # text | int | bool | choice | choices (one choice, or a non-empty list of them)
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -81,6 +81,21 @@ DbCompute = Callable[[DbScope, "MeasureDef"], dict[int, float | None]]
 Check = Callable[[dict[str, Any]], list[tuple[str, str]]]
 
 
+def _one_or_more_of(value: Any, choices: Sequence[str]) -> bool:
+    """A ``choices`` parameter: one of ``choices`` as text, or a non-empty list of distinct ones."""
+    if isinstance(value, str):
+        return value in choices
+    return (isinstance(value, list) and bool(value) and len(set(map(str, value))) == len(value)
+            and all(isinstance(v, str) and v in choices for v in value))
+
+
+def as_choices(value: Any) -> frozenset[str]:
+    """The values a ``choices`` parameter selects (empty when it is not given)."""
+    if not value:
+        return frozenset()
+    return frozenset([value] if isinstance(value, str) else value)
+
+
 @dataclass(frozen=True)
 class MeasureType:
     key: str
@@ -115,6 +130,9 @@ class MeasureType:
                 errors.append((p.name, _("must be true or false")))
             elif p.kind == "choice" and value not in p.choices:
                 errors.append((p.name, _("must be one of: %(choices)s") % {"choices": ", ".join(p.choices)}))
+            elif p.kind == "choices" and not _one_or_more_of(value, p.choices):
+                errors.append((p.name, _("must be one of %(choices)s, or a non-empty list of them") % {
+                    "choices": ", ".join(p.choices)}))
         if not errors and self.check is not None:
             errors.extend(self.check(dict(params)))
         return errors
@@ -260,13 +278,14 @@ def _activities(scope: DbScope, m: MeasureDef, kind: str) -> Any:
 
 def _tickets(scope: DbScope, m: MeasureDef) -> dict[int, float | None]:
     counts: dict[int, float | None] = dict.fromkeys(scope.account_ids, 0.0)
-    severity = m.params.get("severity")
+    # One severity or a list of them ("high" or ["high", "urgent"]); none given counts every ticket.
+    severities = as_choices(m.params.get("severity"))
     open_only = bool(m.params.get("open_only"))
     # The JSON filters run in Python: JSON lookups differ between SQLite and PostgreSQL and a
     # window of tickets is small.
     for account_id, data in _activities(scope, m, "ticket").values_list("account_id", "data"):
         data = data or {}
-        if severity and data.get("severity") != severity:
+        if severities and data.get("severity") not in severities:
             continue
         if open_only and str(data.get("status", "open")).lower() in ("closed", "resolved", "solved"):
             continue
@@ -294,6 +313,7 @@ def _survey(key: str) -> DbCompute:
 
 
 TOUCH_KINDS = ("meeting", "call", "email")
+TICKET_SEVERITIES = ("low", "medium", "high", "urgent")
 # The keys of Activity.data that mark an activity written by the sending of an automated message.
 AUTOMATED_MARKER = ("message", "source")
 
@@ -381,7 +401,7 @@ def _register_builtins() -> None:
     register_measure_type(MeasureType("license_utilisation", "lake", (), aggregates=_simple("active_users"),
                                       finish=_utilisation_finish))
     register_measure_type(MeasureType(
-        "tickets", "db", (Param("severity", "choice", choices=("low", "medium", "high", "urgent")),
+        "tickets", "db", (Param("severity", "choices", choices=TICKET_SEVERITIES),
                           Param("open_only", "bool")), db=_tickets,
     ))
     register_measure_type(MeasureType("nps", "db", (Param("stat", "choice", choices=("latest", "average")),),

@@ -91,18 +91,24 @@ def validate_document(data: Mapping[str, Any]) -> ScorecardDef:
 
 
 @transaction.atomic
-def do_save_scorecard(data: Mapping[str, Any], *, actor: Any, scorecard: Scorecard | None = None) -> Scorecard:
+def do_save_scorecard(data: Mapping[str, Any], *, actor: Any, scorecard: Scorecard | None = None,
+                      create: bool = False) -> Scorecard:
     """Create or change a scorecard from its whole document; all or nothing, audited, versioned.
 
     Without ``scorecard`` the document's key decides: a new key creates a scorecard, a known one
-    changes it (what ``csops scorecard import`` does). Saving an unchanged document changes
-    nothing and writes no audit row, so that imports and the demo seeding are idempotent.
+    changes it (what ``csops scorecard import`` does). With ``create`` (the "New scorecard" page)
+    a known key is refused rather than changed. Saving an unchanged document changes nothing and
+    writes no audit row, so that imports and the demo seeding are idempotent.
     """
     defn = validate_document(data)
     doc = dump_definition(defn)
     row, definition = split_document(doc)
+    if create and scorecard is not None:
+        raise ValueError("create=True makes a new scorecard; do not pass one")
     if scorecard is None:
         scorecard = Scorecard.objects.select_for_update().filter(key=defn.key).first()
+        if create and scorecard is not None:
+            raise DefinitionError([("key", _("another scorecard already has the key %(key)r") % {"key": defn.key})])
     elif Scorecard.objects.filter(key=defn.key).exclude(pk=scorecard.pk).exists():
         raise DefinitionError([("key", _("another scorecard already has the key %(key)r") % {"key": defn.key})])
     product = Product.objects.get(code=defn.product)

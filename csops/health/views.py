@@ -13,6 +13,7 @@ import yaml
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,7 +25,14 @@ from csops.customers.permissions import can_view_account
 from csops.health import assessments, panel, portfolio, services
 from csops.health.assessments import AssessmentInvalid, can_assess, can_edit_scorecards, lang_code
 from csops.health.definition import DefinitionError
-from csops.health.forms import AssessmentForm, apply_structured, editable_paths, get_path
+from csops.health.forms import (
+    NEW_FIELDS,
+    AssessmentForm,
+    NewScorecardForm,
+    apply_structured,
+    editable_paths,
+    get_path,
+)
 from csops.health.models import Scorecard
 from csops.health.preview import preview_distribution
 from csops.users.models import User
@@ -158,6 +166,44 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
     return render(request, "health/scorecards.html", {
         "scorecards": cards, "may_edit": can_edit_scorecards(request.user),
     })
+
+
+@require_http_methods(["GET", "POST"])
+def scorecard_new(request: HttpRequest) -> HttpResponse:
+    """Create a scorecard (CS Ops and admins): from a copy, the product's default file or a Usage group.
+
+    Saved like an import (``services.do_save_scorecard``: validated, version 1, audited), then
+    opened in the editor; a key that is taken is refused rather than overwritten.
+    """
+    _require_reader(request)
+    if not can_edit_scorecards(request.user):
+        raise PermissionDenied(_("Only CS Ops and admins create scorecards."))
+    if request.method == "GET":
+        initial = {}
+        if (source := request.GET.get("copy", "")).isdigit():
+            initial = {"start": "copy", "source": source}
+        return render(request, "health/scorecard_new.html", {"form": NewScorecardForm(initial=initial)})
+    form = NewScorecardForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = services.do_save_scorecard(form.document(), actor=request.user, create=True)
+        except DefinitionError as exc:
+            for path, message in exc.errors:
+                if path in NEW_FIELDS:
+                    form.add_error(path, message)
+                else:
+                    form.add_error(None, f"{path}: {message}" if path else message)
+        except IntegrityError:  # another person took the key a moment ago
+            form.add_error("key", _("Another scorecard already has the key %(key)s.") % {
+                "key": form.cleaned_data["key"]})
+        else:
+            if saved.is_active:
+                messages.success(request, _("Scorecard %(name)s created (version 1).") % {"name": saved.name})
+            else:
+                messages.success(request, _("Scorecard %(name)s created (version 1). It scores no account until "
+                                            "you set it active (active: true in the YAML).") % {"name": saved.name})
+            return redirect("health-scorecard", pk=saved.pk)
+    return render(request, "health/scorecard_new.html", {"form": form}, status=422)
 
 
 def _yaml_text(scorecard: Scorecard) -> str:

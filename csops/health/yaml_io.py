@@ -67,3 +67,15 @@ def import_scorecard(text: str, *, actor: Any, source: str = "yaml") -> Scorecar
 
 def default_files() -> list[Path]:
     return sorted(DEFAULTS_DIR.glob("*.yaml"))
+
+
+def default_document(product_code: str) -> dict[str, Any] | None:
+    """The shipped default scorecard of the product (the file in ``defaults/`` naming it), or None."""
+    for path in default_files():
+        try:
+            data = parse_yaml(path.read_text(encoding="utf-8"), source=path.name)
+        except DefinitionError:
+            continue
+        if data.get("product") == product_code:
+            return data
+    return None
