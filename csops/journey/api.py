@@ -85,6 +85,7 @@ class StepOut(Schema):
     completion: str
     done_on: dt.date | None
     done_automatically: bool
+    reopened_by_hand: bool
     overdue: bool
 
 
@@ -169,7 +170,7 @@ class JourneyOut(Schema):
 def _step_out(step: OnboardingStep, today: dt.date) -> dict[str, Any]:
     return {"id": step.pk, "key": step.key, "title": step.title, "owner": step.owner, "due_on": step.due_on,
             "completion": step.completion, "done_on": step.done_on, "done_automatically": step.done_automatically,
-            "overdue": step.is_overdue(today=today)}
+            "reopened_by_hand": step.reopened_by_hand, "overdue": step.is_overdue(today=today)}
 
 
 def _outcome_out(o: Outcome) -> dict[str, Any]:

@@ -261,6 +261,8 @@ class OnboardingStep(models.Model):
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
     done_automatically = models.BooleanField(default=False)
+    # A person reopened the step: automatic completion leaves it alone until someone marks it done.
+    reopened_by_hand = models.BooleanField(_("reopened by hand"), default=False)
 
     class Meta:
         ordering = ["plan_id", "position"]

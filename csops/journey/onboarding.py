@@ -152,21 +152,32 @@ def _refresh_completion(plans: list[OnboardingPlan]) -> None:
 
 
 def do_complete_step(step: OnboardingStep, *, actor: Any, done: bool = True, day: dt.date | None = None) -> None:
-    """Check (or uncheck) a step by hand; audited, and the plan's completion follows."""
+    """Check (or uncheck) a step by hand; audited, and the plan's completion follows.
+
+    Unchecking marks the step ``reopened_by_hand``: ``auto_complete`` then leaves it open until a
+    person checks it again (or the plan is created anew).
+    """
     with transaction.atomic():
+        if done:
+            step.reopened_by_hand = False
+        elif step.done_on is not None:
+            step.reopened_by_hand = True
         step.done_on = (day or timezone.localdate()) if done else None
         step.done_by = actor if done and getattr(actor, "pk", None) else None
         step.done_automatically = False
-        step.save(update_fields=["done_on", "done_by", "done_automatically"])
+        step.save(update_fields=["done_on", "done_by", "done_automatically", "reopened_by_hand"])
         record(actor, "journey.step_done" if done else "journey.step_reopened", step.plan,
                {"step": step.key, "done_on": step.done_on.isoformat() if step.done_on else None})
         _refresh_completion([step.plan])
 
 
 def auto_complete(day: dt.date) -> int:
-    """Mark done every open automatic step whose condition holds by ``day``; returns how many."""
+    """Mark done every open automatic step whose condition holds by ``day``; returns how many.
+
+    Steps a person reopened (``reopened_by_hand``) are skipped: their condition may still hold.
+    """
     open_steps = list(OnboardingStep.objects.filter(completion=Completion.AUTO, done_on__isnull=True,
-                                                    plan__started_on__lte=day)
+                                                    reopened_by_hand=False, plan__started_on__lte=day)
                       .select_related("plan", "plan__product"))
     by_product: dict[str, list[OnboardingStep]] = defaultdict(list)
     for step in open_steps:

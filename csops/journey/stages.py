@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ from django.utils.translation import gettext as _
 from csops.audit.services import record
 from csops.customers.models import Account, Activity, ActivityKind, Contract, LifecycleStage, Product
 from csops.customers.services.accounts import do_log_activity
+from csops.journey import conditions as C
+from csops.journey.evaluate import Evaluator, account_rows
+from csops.journey.lake import lake_first_day
 from csops.journey.models import (
     FirstValue,
     MaturityChange,
@@ -39,7 +43,11 @@ from csops.journey.models import (
 )
 
 PROGRESSION = (LifecycleStage.ONBOARDING, LifecycleStage.ADOPTION, LifecycleStage.EXPANSION)
-RULE_TYPES = ("plan_complete", "first_value", "maturity_at_least", "days_since_start", "days_in_stage")
+# Facts of the journey itself, evaluated here.
+STAGE_TYPES = ("plan_complete", "first_value", "maturity_at_least", "days_since_start", "days_in_stage")
+# Plus the conditions of maturity levels (csops.journey.conditions: events, features, traits, contract
+# facts, health measures), evaluated per product with evaluate.Evaluator.
+RULE_TYPES = STAGE_TYPES + C.TYPES
 
 
 class StageInvalid(ValueError):
@@ -48,12 +56,33 @@ class StageInvalid(ValueError):
         self.errors = errors
 
 
-def validate_rule_condition(cond: Any, path: str, products: set[str] | None = None) -> list[str]:
-    """Problems of one stage rule condition; ``products`` are the known product codes (default: all)."""
+def validate_rule_condition(cond: Any, path: str, products: set[str] | None = None,
+                            features: set[tuple[str, str]] | None = None) -> list[str]:
+    """Problems of one stage rule condition; ``products`` are the known product codes (default: all).
+
+    A condition of csops.journey.conditions (event, feature, trait, contract, measure) may name the
+    ``product`` it reads; without one it holds when it holds for any product of the account. It is
+    validated like a maturity condition: unknown measures (of that product, or of any product),
+    features or fields are refused with their path.
+    """
     if not isinstance(cond, dict) or cond.get("type") not in RULE_TYPES:
         got = cond.get("type") if isinstance(cond, dict) else cond
         return [f"{path}.type: unknown stage condition {got!r} (known: {', '.join(RULE_TYPES)})"]
     kind = cond["type"]
+    if kind in C.TYPES:
+        known = products if products is not None else set(Product.objects.values_list("code", flat=True))
+        code = cond.get("product")
+        if code is not None and (not isinstance(code, str) or code not in known):
+            return [f"{path}.product: unknown product {code!r} (known: {', '.join(sorted(known)) or 'none'}); "
+                    f"leave it out to ask about any product"]
+        plain = {k: v for k, v in cond.items() if k != "product"}
+        if features is None and kind == "feature_used":
+            features = C.known_features()
+        if kind == "feature_used" and code is None:
+            # Without a product, the feature must exist for at least one of them.
+            features = {(None, key) for _p, key in (features or set())}
+        return C.validate_condition(plain, path, product=code, features=features,
+                                    measures=C.known_measures(code) if kind == "measure" else set())
     allowed = {"type", "label"} | {"maturity_at_least": {"level", "product"}, "days_since_start": {"days"},
                                    "days_in_stage": {"days"}}.get(kind, set())
     errors = [f"{path}.{k}: unknown field for a {kind} condition" for k in sorted(set(cond) - allowed)]
@@ -77,6 +106,10 @@ def validate_rules(rules: list[dict[str, Any]], path: str = "stages.rules",
     if products is None:
         products = set(Product.objects.values_list("code", flat=True))
     errors: list[str] = []
+    features: set[tuple[str, str]] | None = None
+    if any(isinstance(r, dict) and isinstance(r.get("conditions"), list)
+           and any(isinstance(c, dict) and c.get("type") == "feature_used" for c in r["conditions"]) for r in rules):
+        features = C.known_features()
     keys: set[str] = set()
     edges: dict[str, set[str]] = defaultdict(set)
     for k, rule in enumerate(rules):
@@ -106,7 +139,7 @@ def validate_rules(rules: list[dict[str, Any]], path: str = "stages.rules",
             errors.append(f"{where}.conditions: at least one condition is required")
         else:
             for j, cond in enumerate(conds):
-                errors += validate_rule_condition(cond, f"{where}.conditions[{j}]", products)
+                errors += validate_rule_condition(cond, f"{where}.conditions[{j}]", products, features)
         if rule.get("from") in PROGRESSION and rule.get("to") in PROGRESSION and rule["from"] != rule["to"]:
             edges[rule["from"]].add(rule["to"])
     cycle = _find_cycle(edges)
@@ -224,11 +257,70 @@ def _facts(first: dt.date, last: dt.date, window: int) -> dict[int, _Facts]:
     return out
 
 
-def _holds(rule: StageRule, facts: _Facts, day: dt.date, j: int, entered: dt.date) -> bool:
+def _plain(cond: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in cond.items() if k != "product"}
+
+
+def _data_first(conds: list[dict[str, Any]], first: dt.date) -> dt.date:
+    windows = [c.get("window_days") for c in conds if c["type"] in C.LAKE_TYPES]
+    if any(w is None for w in windows):
+        return lake_first_day() or first
+    longest = max([w for w in windows if w] or [1])
+    return first - dt.timedelta(days=longest - 1)
+
+
+Met = dict[tuple[str, int], dict[int, np.ndarray]]
+
+
+def _condition_met(rules: list[StageRule], first: dt.date, last: dt.date) -> Met:
+    """(rule key, condition index) -> account id -> met per day, for the csops.journey.conditions types.
+
+    Evaluated in bulk as maturity levels are: one ``Evaluator`` per product over every account with a
+    contract of it (one query per distinct event aggregate or measure, never one per account). A
+    condition without ``product`` holds on a day when it holds for any of the account's products.
+    "Since the start" (no ``window_days``) counts from the account's first contract of the product.
+    """
+    wanted = [(rule.key, m, cond) for rule in rules for m, cond in enumerate(rule.conditions)
+              if cond.get("type") in C.TYPES]
+    if not wanted:
+        return {}
+    if all(cond.get("product") for _k, _m, cond in wanted):
+        codes = sorted({cond["product"] for _k, _m, cond in wanted})
+    else:
+        codes = sorted(Product.objects.values_list("code", flat=True))
+    out: Met = {}
+    for code in codes:
+        conds = [(k, m, _plain(cond)) for k, m, cond in wanted if cond.get("product") in (None, "", code)]
+        rows = account_rows(code) if conds else []
+        if not rows:
+            continue
+        ev = Evaluator(product=code, accounts=rows, first=first, last=last,
+                       data_first=_data_first([c for _k, _m, c in conds], first))
+        cache: dict[str, np.ndarray] = {}
+        for key, m, cond in conds:
+            sig = json.dumps(cond, sort_keys=True, default=str)
+            if sig not in cache:
+                try:
+                    cache[sig] = ev.met(cond)[0]
+                except C.ConditionInvalid:  # a feature this product does not have: never met for it
+                    cache[sig] = np.zeros((len(rows), ev.n_days), dtype=bool)
+            met = cache[sig]
+            target = out.setdefault((key, m), {})
+            for i, row in enumerate(rows):
+                before = target.get(row.pk)
+                target[row.pk] = met[i] if before is None else (before | met[i])
+    return out
+
+
+def _holds(rule: StageRule, facts: _Facts, day: dt.date, j: int, entered: dt.date,
+           account_id: int = 0, met: Met | None = None) -> bool:
     results = []
-    for cond in rule.conditions:
+    for m, cond in enumerate(rule.conditions):
         kind = cond["type"]
-        if kind == "plan_complete":
+        if kind in C.TYPES:
+            per = (met or {}).get((rule.key, m), {}).get(account_id)
+            ok = per is not None and bool(per[j])
+        elif kind == "plan_complete":
             ok = facts.plan_complete is not None and facts.plan_complete <= day
         elif kind == "first_value":
             ok = facts.first_value is not None and facts.first_value <= day
@@ -267,6 +359,7 @@ def evaluate_stages(first: dt.date, last: dt.date, *, timeline: bool = True) -> 
     if len(done) == n:
         return StageResult(0, n, 0)
     facts = _facts(first, last, conf.renewal_window_days)
+    met = _condition_met(rules, first, last)
     stored: dict[int, list[StageChange]] = defaultdict(list)
     for change in StageChange.objects.filter(day__lte=last).order_by("day", "id"):
         stored[change.account_id].append(change)
@@ -308,7 +401,8 @@ def evaluate_stages(first: dt.date, last: dt.date, *, timeline: bool = True) -> 
             hold = None
             rule_key = ""
             for _round in range(len(rules) + 1):
-                moved = next((r for r in rules if r.from_stage == prog and _holds(r, f, day, j, entered)), None)
+                moved = next((r for r in rules if r.from_stage == prog
+                              and _holds(r, f, day, j, entered, account_id, met)), None)
                 if moved is None:
                     break
                 prog, entered, rule_key = moved.to_stage, day, moved.key

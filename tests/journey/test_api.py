@@ -48,7 +48,10 @@ def test_updating_a_step(persona, status, people, client, token_for, journey, ne
                            content_type="application/json", **token_for(people[persona]))
     assert response.status_code == status
     if status == 200:
-        assert response.json()["done_on"] is not None
+        assert response.json()["done_on"] is not None and response.json()["reopened_by_hand"] is False
+        reopened = client.post(f"/api/journey/steps/{step.pk}", data=json.dumps({"done": False}),
+                               content_type="application/json", **token_for(people[persona]))
+        assert reopened.json()["done_on"] is None and reopened.json()["reopened_by_hand"] is True
 
 
 def test_outcomes_through_the_api(client, token_for, alice, acme):

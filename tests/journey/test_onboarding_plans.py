@@ -63,6 +63,39 @@ def test_an_automatic_step_is_completed_by_the_first_matching_event_after_the_st
     assert plan.completed_on == day(-1)
 
 
+def test_a_step_reopened_by_hand_is_not_completed_automatically_again(journey, new_customer, settings):
+    write([event("NEW-1", day(-8)), event("NEW-1", day(-2))], settings.CSOPS_LAKE_DIR)
+    plan = onboarding.do_start_plan(new_customer.contracts.get())
+    assert onboarding.auto_complete(day(-1)) == 1
+    step = plan.steps.get(key="first-send")
+    assert step.done_automatically and not step.reopened_by_hand
+    onboarding.do_complete_step(step, actor=None, done=False, day=day(-1))
+    step.refresh_from_db()
+    assert step.done_on is None and step.reopened_by_hand
+    assert onboarding.auto_complete(day(0)) == 0  # the condition still holds, the CSM's word stands
+    assert onboarding.auto_complete(day(1)) == 0
+    step.refresh_from_db()
+    assert step.done_on is None
+    onboarding.do_complete_step(step, actor=None, day=day(0))  # a person marks it done: the flag clears
+    step.refresh_from_db()
+    assert step.done_on == day(0) and not step.done_automatically and not step.reopened_by_hand
+    # A plan created anew starts with fresh steps that complete themselves again.
+    plan.delete()
+    plan = onboarding.do_start_plan(new_customer.contracts.get())
+    assert onboarding.auto_complete(day(0)) == 1
+    assert plan.steps.get(key="first-send").done_on == day(-8)
+
+
+def test_unchecking_an_open_step_does_not_block_its_automatic_completion(journey, new_customer, settings):
+    write([event("NEW-1", day(-8))], settings.CSOPS_LAKE_DIR)
+    plan = onboarding.do_start_plan(new_customer.contracts.get())
+    step = plan.steps.get(key="first-send")
+    onboarding.do_complete_step(step, actor=None, done=False, day=day(-9))
+    step.refresh_from_db()
+    assert not step.reopened_by_hand
+    assert onboarding.auto_complete(day(0)) == 1
+
+
 def test_progress_overdue_and_stalled(journey, new_customer):
     plan = onboarding.do_start_plan(new_customer.contracts.get())
     status = onboarding.plan_status(plan, today=day(0))
