@@ -40,6 +40,32 @@ def strength(auc: float | None) -> str:
     return _("strong")
 
 
+def csm_view_sentence(v: validation.CsmViewSignal | None) -> str:
+    """One plain sentence: does the CSMs' own red/yellow/green view add signal beyond the score?"""
+    if v is None:
+        return ""
+    figures = {"both": f"{v.auc_combined_heldout:.2f}", "score": f"{v.auc_score_heldout:.2f}",
+               "view": f"{v.auc:.2f}", "rows": v.rows_with_view, "churned": v.positives_with_view}
+    if v.verdict == "adds":
+        return _("The CSMs' own view adds signal beyond the score: score and view together rank churners at "
+                 "AUC %(both)s on accounts and later days the combination never saw, against %(score)s for the "
+                 "score alone.") % figures
+    if v.verdict == "redundant":
+        return _("The CSMs' own view tells churners apart on its own (AUC %(view)s) but adds nothing beyond the "
+                 "score: together %(both)s on held-out accounts and days, against %(score)s for the score "
+                 "alone.") % figures
+    if v.verdict == "noise":
+        return _("The CSMs' own view carries no signal of churn (AUC %(view)s) and adds nothing beyond the score "
+                 "(together %(both)s on held-out accounts and days, against %(score)s for the score "
+                 "alone).") % figures
+    return _("Too few snapshots with a CSM's own view and a known outcome to judge it yet (%(rows)s snapshots, "
+             "%(churned)s of them followed by churn).") % figures
+
+
+def csm_view_labels() -> dict[str, str]:
+    return {"red": _("Red"), "yellow": _("Yellow"), "green": _("Green"), "none": _("No current view")}
+
+
 @dataclass
 class Bar:
     label: str
@@ -274,6 +300,8 @@ class Report:
     touch_labels: dict[str, str] = field(default_factory=dict)
     maturity_labels: dict[str, str] = field(default_factory=dict)
     speed_labels: dict[str, str] = field(default_factory=dict)
+    csm_view_bars: list[Bar] = field(default_factory=list)
+    csm_view_sentence: str = ""
 
 
 def build_report(*, today: dt.date, scorecard_key: str | None = None, horizon: int = 90,
@@ -284,6 +312,7 @@ def build_report(*, today: dt.date, scorecard_key: str | None = None, horizon: i
     result = None
     grade_bars: list[Bar] = []
     decile_bars: list[Bar] = []
+    csm_view_bars: list[Bar] = []
     if card is not None:
         product_book = outcomes.load_book(product=card.product.code)
         result = validation.validate_scorecard(card, horizon=horizon, today=today, book=product_book)
@@ -293,6 +322,12 @@ def build_report(*, today: dt.date, scorecard_key: str | None = None, horizon: i
             bar.key = g["grade"]
         decile_bars = bars([(f"{d['decile']}", d["churn_rate"], f"{d['low']:.0f}–{d['high']:.0f}")
                             for d in result.by_decile])
+        if result.csm_view is not None:
+            view_names = csm_view_labels()
+            csm_view_bars = bars([(view_names[b["view"]], b["churn_rate"], str(b["rows"]))
+                                  for b in result.csm_view.by_view])
+            for bar, b in zip(csm_view_bars, result.csm_view.by_view, strict=True):
+                bar.key = b["view"]
     model = risk.current_model()
     risk_day = ChurnRisk.objects.order_by("-day").values_list("day", flat=True).first()
     risks = _risk_rows(risk_day)
@@ -330,4 +365,5 @@ def build_report(*, today: dt.date, scorecard_key: str | None = None, horizon: i
         maturity_cohorts=_ordered(forecast.cohorts(book, today=today, by="group", groups=maturity,
                                                    arr_cache=arr_cache), "cohort", m_keys),
         touch_labels=t_labels, maturity_labels={k: maturity_label(k) for k in m_keys}, speed_labels=s_labels,
+        csm_view_bars=csm_view_bars, csm_view_sentence=csm_view_sentence(result.csm_view if result else None),
     )

@@ -74,6 +74,45 @@ class Suggestion:
         return {k: -w if k in self.reversed else w for k, w in self.weights.items()}
 
 
+# The CSM's own red/yellow/green call, as known on each snapshot day: beside the score, never blended in.
+CSM_VIEWS = ("red", "yellow", "green", "none")
+CSM_VIEW_ORDER = {"red": 0.0, "yellow": 1.0, "green": 2.0}  # higher = healthier, like the score
+MIN_VIEW_ROWS = 30  # rows with a view, and
+MIN_VIEW_POSITIVES = 5  # churn labels among them, before the view is judged at all
+ADDS_SIGNAL_GAIN = 0.02  # held-out AUC the combination must gain over the score alone
+
+
+@dataclass
+class CsmViewSignal:
+    """Whether the CSMs' own view (the latest assessment on or before each snapshot day, no older than the
+    scorecard's assessment ``max_age_days``) says something about churn, alone and beyond the score.
+
+    ``verdict``: "adds" (score + view beats the score alone on held-out accounts and days by
+    ADDS_SIGNAL_GAIN or more), "redundant" (the view has signal alone but adds nothing beyond the score),
+    "noise" (no signal alone and none added), "unknown" (too few assessed rows, or no held-out split)."""
+
+    max_age_days: int
+    rows: int  # all rows, "none" included
+    rows_with_view: int
+    positives_with_view: int
+    by_view: list[dict[str, Any]] = field(default_factory=list)  # red, yellow, green, none
+    auc: float = float("nan")  # of the view alone, on the rows with a view
+    auc_score: float = float("nan")  # of the score on the same rows
+    auc_score_heldout: float = float("nan")  # score alone, held-out accounts and later days (all rows)
+    auc_combined_heldout: float = float("nan")  # logistic on score + view, same held-out rows
+    test_rows: int = 0
+    test_positives: int = 0
+    verdict: str = "unknown"
+
+    @property
+    def coverage(self) -> float:
+        return self.rows_with_view / self.rows if self.rows else float("nan")
+
+    @property
+    def gain(self) -> float:
+        return self.auc_combined_heldout - self.auc_score_heldout
+
+
 @dataclass
 class ScoreValidation:
     scorecard: Scorecard
@@ -91,6 +130,7 @@ class ScoreValidation:
     by_decile: list[dict[str, Any]] = field(default_factory=list)
     measures: list[MeasureSignal] = field(default_factory=list)
     suggestion: Suggestion | None = None
+    csm_view: CsmViewSignal | None = None
     reason: str = ""  # why there is no figure, when there is none
 
     @property
@@ -188,6 +228,10 @@ def validate_scorecard(scorecard: Scorecard, *, horizon: int = 90, today: dt.dat
             m.key, m.name.en, m.group, current[m.key], _auc_of(y, values.to_numpy(dtype=float)),
             _corr(values, frame["arr_change"]), float(values.notna().mean()),
         ))
+    if result.ok:
+        max_age = assessment_max_age(scorecard)
+        result.csm_view = csm_view_signal(frame, csm_views(scorecard, frame, max_age_days=max_age),
+                                          max_age_days=max_age)
     if suggest and result.ok:
         result.suggestion = suggest_weights(frame, keys, defn)
         if result.suggestion is not None:
@@ -195,6 +239,92 @@ def validate_scorecard(scorecard: Scorecard, *, horizon: int = 90, today: dt.dat
                 signal.suggested = result.suggestion.weights.get(signal.key)
                 signal.reversed = signal.key in result.suggestion.reversed
     return result
+
+
+def assessment_max_age(scorecard: Scorecard) -> int:
+    from csops.health.assessments import form_spec
+
+    return form_spec(scorecard).max_age_days
+
+
+def csm_views(scorecard: Scorecard, frame: pd.DataFrame, *, max_age_days: int | None = None) -> pd.Series:
+    """Each row's CSM view as known on its day: the latest assessment of the account under this scorecard
+    assessed on or before the day (the latest entered wins on a tie), "none" when there is none yet or it
+    is older than ``max_age_days`` (default: the scorecard's assessment max age). Aligned with ``frame``."""
+    from csops.health.models import Assessment
+
+    max_age = assessment_max_age(scorecard) if max_age_days is None else max_age_days
+    out = pd.Series("none", index=frame.index, dtype=object)
+    if frame.empty:
+        return out
+    rows = list(Assessment.objects.filter(scorecard=scorecard, assessed_on__lte=max(frame["day"]))
+                .order_by("account_id", "assessed_on", "id").values_list("account_id", "assessed_on", "csm_view"))
+    if not rows:
+        return out
+    views = pd.DataFrame.from_records(rows, columns=["account_id", "assessed_on", "csm_view"])
+    views = views.drop_duplicates(["account_id", "assessed_on"], keep="last")  # same day: the later entry
+    views["at"] = pd.to_datetime(views["assessed_on"])
+    left = pd.DataFrame({"account_id": frame["account_id"].to_numpy(), "at": pd.to_datetime(frame["day"]),
+                         "row": frame.index})
+    merged = pd.merge_asof(left.sort_values("at"), views.sort_values("at")[["account_id", "at", "csm_view"]]
+                           .rename(columns={"at": "assessed_at"}),
+                           left_on="at", right_on="assessed_at", by="account_id", direction="backward")
+    fresh = merged["csm_view"].notna() & ((merged["at"] - merged["assessed_at"]).dt.days <= max_age)
+    known = merged[fresh & merged["csm_view"].isin(list(CSM_VIEW_ORDER))]
+    out.loc[known["row"].to_numpy()] = known["csm_view"].to_numpy()
+    return out
+
+
+def _view_features(score: pd.Series, views: pd.Series) -> np.ndarray:
+    """Score (0-1) and the view as indicators (green is the base; "none" has its own)."""
+    return np.column_stack([score.to_numpy(dtype=float) / 100.0,
+                            *[(views == v).to_numpy(dtype=float) for v in ("red", "yellow", "none")]])
+
+
+def csm_view_signal(frame: pd.DataFrame, views: pd.Series, *, max_age_days: int = 0,
+                    seed: int = 0) -> CsmViewSignal:
+    """Churn by CSM view, the view's AUC beside the score's on the same rows, and whether a simple
+    combination (logistic on score + view) beats the score alone on held-out accounts and later days."""
+    y = frame["churned"].to_numpy()
+    has = (views != "none").to_numpy()
+    out = CsmViewSignal(max_age_days, len(frame), int(has.sum()), int(y[has].sum()))
+    for v in CSM_VIEWS:
+        part = y[(views == v).to_numpy()]
+        out.by_view.append({"view": v, "rows": len(part), "churned": int(part.sum()),
+                            "churn_rate": float(part.mean()) if len(part) else float("nan")})
+    if out.rows_with_view:
+        order = views[has].map(CSM_VIEW_ORDER).to_numpy(dtype=float)
+        out.auc = _auc_of(y[has], order)
+        out.auc_score = _auc_of(y[has], frame["score"].to_numpy(dtype=float)[has])
+    if out.rows_with_view < MIN_VIEW_ROWS or out.positives_with_view < MIN_VIEW_POSITIVES:
+        return out
+    try:
+        folds = modelling.time_and_group_folds(pd.to_datetime(frame["day"]), frame["account_id"], seed=seed)
+    except modelling.ModellingError:
+        return out
+    X = _view_features(frame["score"], views)
+    score = frame["score"].to_numpy(dtype=float)
+    combined, alone, tests, positives = [], [], 0, 0
+    for train, test in folds:
+        if not 0 < y[train].sum() < len(train) or not 0 < y[test].sum() < len(test):
+            continue
+        train = train[np.argsort(frame["day"].to_numpy()[train], kind="stable")]  # C chosen on later days
+        C = modelling.choose_c(X[train], y[train], l1=False, ordered=True)
+        model = modelling._logistic(False, C).fit(X[train], y[train])
+        combined.append(modelling._auc(y[test], model.predict_proba(X[test])[:, 1]))
+        alone.append(_auc_of(y[test], score[test]))
+        tests, positives = tests + len(test), positives + int(y[test].sum())
+    if not combined:
+        return out
+    out.auc_combined_heldout, out.auc_score_heldout = float(np.mean(combined)), float(np.mean(alone))
+    out.test_rows, out.test_positives = tests, positives
+    if out.gain >= ADDS_SIGNAL_GAIN:
+        out.verdict = "adds"
+    elif out.auc >= 0.55:
+        out.verdict = "redundant"
+    else:
+        out.verdict = "noise"
+    return out
 
 
 def _largest_remainder(values: dict[str, float], total: int = 100) -> dict[str, int]:

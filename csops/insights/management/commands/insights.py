@@ -141,6 +141,8 @@ class Command(BaseCommand):
                 f"{g['grade']} {g['churn_rate']:.1%} ({g['rows']})" for g in r.by_grade))
             self.stdout.write("  churn rate by decile (lowest scores first): " + ", ".join(
                 f"{d['churn_rate']:.1%}" for d in r.by_decile))
+            if r.csm_view is not None:
+                self._csm_view_lines(r.csm_view)
             for m in sorted(r.measures, key=lambda m: -(m.auc if m.auc == m.auc else 0)):
                 self.stdout.write(f"  {m.key:<24} weight {m.weight:5.1f}%  AUC {m.auc:.3f}  "
                                   f"ARR corr {m.arr_correlation:+.3f}  data {m.coverage:.0%}{_suggested(m)}")
@@ -149,6 +151,19 @@ class Command(BaseCommand):
                 self.stdout.write(f"  suggested weights on held-out later days and other accounts: AUC "
                                   f"{s.auc_suggested:.3f} against {s.auc_current:.3f} now ({s.gain:+.3f}; "
                                   f"{s.test_rows} rows, {s.test_positives} churned)")
+
+    def _csm_view_lines(self, v: Any) -> None:
+        from csops.insights.report import csm_view_sentence
+
+        self.stdout.write(
+            f"  CSM's own view (latest assessment on or before the day, at most {v.max_age_days} days old): "
+            f"{v.rows_with_view} of {v.rows} snapshots ({v.coverage:.0%}); churn rate by view: " + ", ".join(
+                f"{b['view']} {b['churn_rate']:.1%} ({b['rows']})" if b["rows"] else f"{b['view']} - (0)"
+                for b in v.by_view))
+        self.stdout.write(f"  on the snapshots with a view: view AUC {v.auc:.3f}, score AUC {v.auc_score:.3f}; "
+                          f"held-out score + view {v.auc_combined_heldout:.3f} against score alone "
+                          f"{v.auc_score_heldout:.3f} ({v.test_rows} rows, {v.test_positives} churned)")
+        self.stdout.write("  " + csm_view_sentence(v))
 
     def _train(self, options: dict[str, Any]) -> None:
         from csops.insights import risk
