@@ -4,8 +4,10 @@ Definition (also in docs/feedback.md):
 
 * Which feedback: feature requests and bugs (use cases are not asks) whose status is still open
   (new, under review, planned), optionally for one product.
-* Groups: requests whose titles are similar (character n-gram TF-IDF, cosine >= threshold,
-  connected components; see ``csops.feedback.similarity``) form one group.
+* Groups: requests whose titles are similar form one group: character n-gram TF-IDF, cosine
+  similarity, complete-linkage clustering, so every two requests in a group are more similar
+  than the threshold (see ``csops.feedback.similarity``). A chain of look-alikes does not merge
+  unrelated asks, which would inflate the group's ARR.
 * ARR of a group: the sum of ``Account.arr`` over the *distinct* accounts in the group. An
   account that asked three times counts once: the ranking measures revenue, not noise.
 * At-risk ARR of a group: the same sum restricted to the accounts whose ``next_renewal_date``
@@ -26,7 +28,7 @@ from decimal import Decimal
 from typing import Literal
 
 from csops.feedback.models import OPEN_STATUSES, REQUEST_KINDS, Feedback
-from csops.feedback.similarity import DEFAULT_THRESHOLD, components, medoid, similarity_matrix
+from csops.feedback.similarity import DEFAULT_THRESHOLD, clusters, medoid, similarity_matrix
 
 RENEWAL_RISK_DAYS = 90
 
@@ -67,7 +69,7 @@ def rank_groups(
         return []
     sims = similarity_matrix([f.title for f in items])
     groups: list[RankedGroup] = []
-    for members in components(sims, threshold=threshold):
+    for members in clusters(sims, threshold=threshold):
         group = RankedGroup(title=items[medoid(members, sims)].title)
         seen: set[int] = set()
         for index in members:
