@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -343,11 +343,19 @@ def update_outcome(request: HttpRequest, outcome_id: int, payload: OutcomePatch)
     return _outcome_out(outcome)
 
 
+M = TypeVar("M", Outcome, Milestone, CxCheckpoint)
+
+
+def _plan_item(model: type[M], pk: int, what: str) -> M:
+    """An outcome, milestone or checkpoint with its success plan and account, or a 404 naming it."""
+    item = model.objects.select_related("plan", "plan__account").filter(pk=pk).first()
+    if item is None:
+        raise ApiError(404, f"{what} {pk} not found")
+    return item
+
+
 def _outcome(outcome_id: int) -> Outcome:
-    outcome = Outcome.objects.select_related("plan", "plan__account").filter(pk=outcome_id).first()
-    if outcome is None:
-        raise ApiError(404, f"outcome {outcome_id} not found")
-    return outcome
+    return _plan_item(Outcome, outcome_id, "outcome")
 
 
 @router.delete("/journey/outcomes/{outcome_id}", response={204: None})
@@ -360,9 +368,7 @@ def delete_outcome(request: HttpRequest, outcome_id: int) -> Status:
 
 @router.delete("/journey/milestones/{milestone_id}", response={204: None})
 def delete_milestone(request: HttpRequest, milestone_id: int) -> Status:
-    milestone = Milestone.objects.select_related("plan", "plan__account").filter(pk=milestone_id).first()
-    if milestone is None:
-        raise ApiError(404, f"milestone {milestone_id} not found")
+    milestone = _plan_item(Milestone, milestone_id, "milestone")
     _editable(request, milestone.plan.account)
     do_delete_milestone(milestone, actor=request.auth)
     return Status(204, None)
@@ -370,9 +376,7 @@ def delete_milestone(request: HttpRequest, milestone_id: int) -> Status:
 
 @router.delete("/journey/checkpoints/{checkpoint_id}", response={204: None})
 def delete_checkpoint(request: HttpRequest, checkpoint_id: int) -> Status:
-    checkpoint = CxCheckpoint.objects.select_related("plan", "plan__account").filter(pk=checkpoint_id).first()
-    if checkpoint is None:
-        raise ApiError(404, f"checkpoint {checkpoint_id} not found")
+    checkpoint = _plan_item(CxCheckpoint, checkpoint_id, "checkpoint")
     _editable(request, checkpoint.plan.account)
     do_delete_checkpoint(checkpoint, actor=request.auth)
     return Status(204, None)

@@ -27,17 +27,6 @@ class SuccessPlanForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class OutcomeForm(forms.Form):
-    title = forms.CharField(label=_("Outcome"), max_length=200)
-    kpi = forms.CharField(label=_("KPI"), max_length=200)
-    unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
-    baseline = forms.DecimalField(label=_("Baseline"), max_digits=16, decimal_places=2)
-    target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
-    current = forms.DecimalField(label=_("Current value"), max_digits=16, decimal_places=2, required=False)
-    measure = forms.CharField(label=_("From measure (optional)"), max_length=64, required=False)
-    due_on = forms.DateField(label=_("Due"), widget=DateInput)
-
-
 class OutcomeUpdateForm(forms.Form):
     current = forms.DecimalField(label=_("Current value"), max_digits=16, decimal_places=2, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=OutcomeStatus.choices)
@@ -52,6 +41,14 @@ class OutcomeEditForm(forms.Form):
     baseline = forms.DecimalField(label=_("Baseline"), max_digits=16, decimal_places=2)
     target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
+
+
+class OutcomeForm(OutcomeEditForm):
+    """A new outcome: what OutcomeEditForm corrects, plus where its current value comes from."""
+
+    current = forms.DecimalField(label=_("Current value"), max_digits=16, decimal_places=2, required=False)
+    measure = forms.CharField(label=_("From measure (optional)"), max_length=64, required=False)
+    field_order = ["title", "kpi", "unit", "baseline", "target", "current", "measure", "due_on"]
 
 
 class MilestoneForm(forms.Form):
